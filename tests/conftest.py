@@ -21,8 +21,12 @@ def rng(request):
 
 @pytest.fixture
 def jax_oracle():
-    """The real jax (pinned to jaxlib's version), or skip."""
-    return pytest.importorskip("jax")
+    """The real jax (pinned to jaxlib's version), or skip. Its x64 flag is restored afterwards,
+    so a test that turns it on cannot change what later tests in the worker compare against."""
+    jax = pytest.importorskip("jax")
+    old = jax.config.jax_enable_x64
+    yield jax
+    jax.config.update("jax_enable_x64", old)
 
 
 @pytest.fixture

@@ -129,10 +129,6 @@ def test_index_errors():
         x[0.5]
     with pytest.raises(IndexError, match="str"):
         x["a"]
-    with pytest.raises(IndexError, match="advanced indexing"):
-        x[[0, 1]]
-    with pytest.raises(IndexError, match="boolean"):
-        x[True]
     with pytest.raises(IndexError, match="static"):
         xf.jit(lambda a, i: a[i:])(x, 1)
 

@@ -1,14 +1,20 @@
 """Exception types and the user-frame machinery that puts the user's file:line in every message.
 
 Every ``XfrontError`` is *located* when created: its message ends with the innermost stack frame
-outside xfront and lowering (the user's file:line). ``Primitive.bind`` also drops xfront's internal
-frames below it from the traceback (``XFRONT_TRACEBACK_FILTERING=off`` keeps them).
+outside xfront and lowering (the user's file:line). Its traceback keeps only the user's frames:
+``Primitive.bind`` drops xfront's internal frames below it, and the public functions
+(``xfront.numpy``, ``xfront.lax``, the methods of arrays and tracers) are *API boundaries*
+(``api_boundary``) that drop the internal frames between the user's call and the raise, so the
+last frame of the traceback is the user's line, eagerly and inside jitted functions
+(``XFRONT_TRACEBACK_FILTERING=off`` keeps every frame).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import types
 
 from xfront.core.ir import SourceInfo
 
@@ -141,3 +147,53 @@ def filter_traceback(exc: BaseException) -> BaseException:
     if _filter_tracebacks:
         exc.__traceback__ = None
     return exc
+
+
+def user_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` without the entries of xfront's (and lowering's) own frames."""
+    keep = []
+    while tb is not None:
+        if not _is_internal(tb.tb_frame.f_code.co_filename):
+            keep.append(tb)
+        tb = tb.tb_next
+    out = None
+    for entry in reversed(keep):
+        out = types.TracebackType(out, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return out
+
+
+def api_boundary(fun):
+    """Wraps a public function so that an ``XfrontError`` raised below it leaves with the
+    internal frames removed from its traceback. The re-raise is a bare ``raise``, which adds
+    no entry for the wrapper itself: seen from the caller, the traceback ends at the user's
+    innermost line (their call, or the line of a function being traced under jit/grad/vmap).
+    Nested boundaries are harmless (each one drops what is internal)."""
+    if getattr(fun, "_xf_boundary", False):
+        return fun
+
+    @functools.wraps(fun)
+    def boundary(*args, **kwargs):
+        try:
+            return fun(*args, **kwargs)
+        except XfrontError as e:
+            if _filter_tracebacks:
+                e.__traceback__ = user_traceback(e.__traceback__)
+            raise
+
+    boundary._xf_boundary = True
+    return boundary
+
+
+def install_api_boundaries(namespace: dict) -> None:
+    """Makes every public function of a module namespace (``globals()`` of a package's
+    ``__init__``) an ``api_boundary``. Classes, primitives and other objects stay as they are;
+    internal callers importing from the defining modules keep the unwrapped functions."""
+    module = namespace["__name__"]
+    for name, value in list(namespace.items()):
+        if (not name.startswith("_") and type(value) is types.FunctionType
+                and value.__module__.startswith(("xfront.", "lowering."))):
+            wrapped = api_boundary(value)
+            if wrapped is not value:
+                # Found (by pickle, by ``help``) where it is public.
+                wrapped.__module__, wrapped.__qualname__ = module, name
+            namespace[name] = wrapped

@@ -424,7 +424,7 @@ def _ppermute_collective(trace, args, dims, *, axis_name, perm):
     dn = GatherDimensionNumbers(tuple(range(1, len(shape))), (0,), (0,))
     out = gather_p.bind(x, take, dimension_numbers=dn, slice_sizes=(1, *shape[1:]),
                         indices_are_sorted=False, unique_indices=False,
-                        mode=GatherScatterMode.CLIP)
+                        mode=GatherScatterMode.CLIP, fill_value=None)
     if len(src_of) < size:  # members that receive nothing get zeros
         mask = np.asarray([m in src_of for m in range(size)])
         from xfront.lax.elementwise import _const

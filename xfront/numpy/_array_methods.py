@@ -6,14 +6,26 @@ eagerly and under any transformation.
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from xfront import lax
 from xfront.array import Array
 from xfront.core import dtypes
+from xfront.core.errors import api_boundary
 from xfront.core.ir import Literal
 from xfront.core.trace import Tracer, concretization_error
-from xfront.numpy import _indexing, _products, _reductions, _shape, _ufuncs
+from xfront.numpy import (
+    _index_fns,
+    _indexing,
+    _manipulation,
+    _products,
+    _reductions,
+    _shape,
+    _sorting,
+    _ufuncs,
+)
 
 _operand_types = (Array, Tracer, np.ndarray, np.generic, Literal, int, float, complex, bool)
 
@@ -54,6 +66,41 @@ def _fast_mul(self, other):
 
 def _getitem(self, idx):
     return _indexing.getitem(self, idx)
+
+
+def _at(self):
+    return _indexing._IndexUpdateHelper(self)
+
+
+def _take(self, indices, axis=None, out=None, mode=None, unique_indices=False,
+          indices_are_sorted=False, fill_value=None):
+    return _index_fns.take(self, indices, axis, out, mode, unique_indices, indices_are_sorted,
+                           fill_value)
+
+
+def _nonzero(self, *, size=None, fill_value=None):
+    return _index_fns.nonzero(self, size=size, fill_value=fill_value)
+
+
+def _compress(self, condition, axis=None, *, size=None, fill_value=0, out=None):
+    return _index_fns.compress(condition, self, axis, size=size, fill_value=fill_value, out=out)
+
+
+def _choose(self, choices, out=None, mode="raise"):
+    return _index_fns.choose(self, choices, out, mode)
+
+
+def _searchsorted(self, v, side="left", sorter=None, *, method="scan"):
+    import xfront.numpy as xnp
+
+    return xnp.searchsorted(self, v, side=side, sorter=sorter, method=method)
+
+
+def _setitem(self, idx, value):
+    raise TypeError(
+        f"xfront arrays are immutable: '{type(self).__name__}' object does not support item "
+        "assignment. Instead of x[idx] = y, use x = x.at[idx].set(y) (or .add, .multiply, "
+        "... for x[idx] += y and friends)")
 
 
 def _astype(self, dtype, copy: bool = False, device=None):
@@ -132,6 +179,25 @@ _methods = {
     "__invert__": _ufuncs.invert,
     "__round__": lambda self, ndigits=None: _ufuncs.round(self, ndigits or 0),
     "__getitem__": _getitem,
+    "__setitem__": _setitem,
+    "at": property(_at),
+    "take": _take,
+    "nonzero": _nonzero,
+    "compress": _compress,
+    "choose": _choose,
+    "searchsorted": _searchsorted,
+    "sort": lambda self, axis=-1, *, kind=None, order=None, stable=True, descending=False:
+        _sorting.sort(self, axis, kind=kind, order=order, stable=stable, descending=descending),
+    "argsort": lambda self, axis=-1, *, kind=None, order=None, stable=True, descending=False:
+        _sorting.argsort(self, axis, kind=kind, order=order, stable=stable,
+                         descending=descending),
+    "argpartition": lambda self, kth, axis=-1: _sorting.argpartition(self, kth, axis),
+    "diagonal": lambda self, offset=0, axis1=0, axis2=1:
+        _manipulation.diagonal(self, offset, axis1, axis2),
+    "trace": lambda self, offset=0, axis1=0, axis2=1, dtype=None:
+        _manipulation.trace(self, offset, axis1, axis2, dtype),
+    "repeat": lambda self, repeats, axis=None, *, total_repeat_length=None:
+        _manipulation.repeat(self, repeats, axis, total_repeat_length=total_repeat_length),
     "astype": _astype,
     "reshape": _reshape,
     "transpose": _transpose,
@@ -178,7 +244,7 @@ _tracer_methods = {name: _concrete_only(name) for name in ("item", "tolist")}
 
 def install(cls, methods=_methods) -> None:
     for name, fn in methods.items():
-        setattr(cls, name, fn)
+        setattr(cls, name, api_boundary(fn) if type(fn) is types.FunctionType else fn)
 
 
 install(Array)

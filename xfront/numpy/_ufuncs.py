@@ -9,6 +9,7 @@ from xfront import lax
 from xfront.core import dtypes
 from xfront.core.errors import XfrontTypeError
 from xfront.core.trace import get_aval
+from xfront.custom_derivatives import custom_jvp
 from xfront.lax.elementwise import _convert_element_type
 from xfront.numpy._util import (
     check_arraylike,
@@ -326,7 +327,10 @@ def fmax(x1, x2, /):
     x1, x2 = promote_args("fmax", x1, x2)
     if not dtypes.is_inexact(get_aval(x1).dtype):
         return lax.max(x1, x2)
-    return where(isnan(x1), x2, where(isnan(x2), x1, lax.max(x1, x2)))
+    if dtypes.is_complex(get_aval(x1).dtype):
+        return where(isnan(x1), x2, where(isnan(x2), x1, lax.max(x1, x2)))
+    # One select, as JAX: a tie sends the whole derivative to x2.
+    return where(lax.bitwise_or(lax.gt(x1, x2), isnan(x2)), x1, x2)
 
 
 def fmin(x1, x2, /):
@@ -334,7 +338,9 @@ def fmin(x1, x2, /):
     x1, x2 = promote_args("fmin", x1, x2)
     if not dtypes.is_inexact(get_aval(x1).dtype):
         return lax.min(x1, x2)
-    return where(isnan(x1), x2, where(isnan(x2), x1, lax.min(x1, x2)))
+    if dtypes.is_complex(get_aval(x1).dtype):
+        return where(isnan(x1), x2, where(isnan(x2), x1, lax.min(x1, x2)))
+    return where(lax.bitwise_or(lax.lt(x1, x2), isnan(x2)), x1, x2)
 
 
 def reciprocal(x, /):
@@ -373,19 +379,80 @@ def log10(x, /):
     return lax.div(lax.log(ensure_traced(x)), lax.log(lax.full((), 10, get_aval(x).dtype)))
 
 
-def logaddexp(x1, x2, /):
-    """log(exp(x1) + exp(x2)) without overflow."""
-    x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+def _logaddexp_base(x1, x2, exp_fn, log_base: float):
+    """log_b(b**x1 + b**x2) for b = e (``log_base`` 1) or 2 (``log_base`` ln 2), without
+    overflow."""
+    dt = get_aval(x1).dtype
     amax = lax.max(x1, x2)
+    inv_ln = _convert_element_type(1 / log_base, dtypes.real_dtype(dt), weak_type=True)
+    if dtypes.is_complex(dt):
+        two = _convert_element_type(2, dt, weak_type=True)
+        delta = lax.sub(lax.add(x1, x2), lax.mul(amax, two))
+        out = lax.add(amax, lax.mul(lax.log1p(exp_fn(delta)), lax.complex(
+            inv_ln, _convert_element_type(0, dtypes.real_dtype(dt), weak_type=True))))
+        return lax.complex(lax.real(out), _wrap_between(lax.imag(out), np.pi / log_base))
     delta = lax.sub(x1, x2)
-    out = lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
-    return where(isnan(delta), lax.add(x1, x2), out)
+    out = lax.add(amax, lax.mul(inv_ln, lax.log1p(exp_fn(lax.neg(lax.abs(delta))))))
+    # delta is NaN for NaN inputs and for infinities of one sign: x1 + x2 is the answer.
+    return lax.select(lax.ne(delta, delta), lax.add(x1, x2), out)
+
+
+def _wrap_between(x, a: float):
+    """``x`` wrapped into [-a, a)."""
+    dt = get_aval(x).dtype
+    a_, two_a = (_convert_element_type(v, dt, weak_type=True) for v in (a, 2 * a))
+    r = lax.rem(lax.add(x, a_), two_a)
+    r = lax.select(lax.lt(r, _convert_element_type(0, dt, weak_type=True)), lax.add(r, two_a), r)
+    return lax.sub(r, a_)
+
+
+def _drop_posinf(x):
+    """``x`` with +inf (of the real part) replaced by 0: keeps the tangent rule of logaddexp
+    finite where both the input and the output are +inf."""
+    re = lax.real(x) if dtypes.is_complex(get_aval(x).dtype) else x
+    inf = _convert_element_type(np.inf, get_aval(re).dtype, weak_type=True)
+    zero = _convert_element_type(0, get_aval(x).dtype, weak_type=True)
+    return lax.select(lax.eq(re, inf), zero, x)
+
+
+def _logaddexp_jvp_rule(exp_fn, fn):
+    # d/dx1 log_b(b**x1 + b**x2) = b**(x1 - out), with +inf replaced by 0 on both sides (JAX's
+    # rule: the gradient at (inf, inf) is (1, 1), not NaN).
+    def jvp(primals, tangents):
+        x1, x2 = primals
+        t1, t2 = tangents
+        out = fn(x1, x2)
+        scale1 = exp_fn(lax.sub(_drop_posinf(x1), _drop_posinf(out)))
+        scale2 = exp_fn(lax.sub(_drop_posinf(x2), _drop_posinf(out)))
+        return out, lax.add(lax.mul(t1, scale1), lax.mul(t2, scale2))
+
+    return jvp
+
+
+@custom_jvp
+def _logaddexp(x1, x2):
+    return _logaddexp_base(x1, x2, lax.exp, 1.0)
+
+
+@custom_jvp
+def _logaddexp2(x1, x2):
+    return _logaddexp_base(x1, x2, lax.exp2, float(np.log(2.0)))
+
+
+_logaddexp.defjvp(_logaddexp_jvp_rule(lax.exp, _logaddexp))
+_logaddexp2.defjvp(_logaddexp_jvp_rule(lax.exp2, _logaddexp2))
+
+
+def logaddexp(x1, x2, /):
+    """log(exp(x1) + exp(x2)) without overflow (JAX's derivative rule at infinities)."""
+    x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    return _logaddexp(ensure_traced(x1), ensure_traced(x2))
 
 
 def logaddexp2(x1, x2, /):
+    """log2(2**x1 + 2**x2) without overflow (JAX's derivative rule at infinities)."""
     x1, x2 = promote_args_inexact("logaddexp2", x1, x2)
-    ln2 = np.log(2.0)
-    return lax.div(logaddexp(lax.mul(x1, ln2), lax.mul(x2, ln2)), ln2)
+    return _logaddexp2(ensure_traced(x1), ensure_traced(x2))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -416,7 +483,10 @@ def hypot(x1, x2, /):
     one = _convert_element_type(1, get_aval(big).dtype, weak_type=True)
     ratio = lax.div(small, where(big == 0, one, big))
     out = lax.mul(big, lax.sqrt(lax.add(one, lax.mul(ratio, ratio))))
-    return where(big == 0, small, out)
+    out = where(big == 0, small, out)
+    # An infinite leg wins over NaN and over another infinity (C99's hypot, as NumPy).
+    inf = _convert_element_type(np.inf, get_aval(big).dtype, weak_type=True)
+    return where(lax.bitwise_or(lax.eq(a, inf), lax.eq(b, inf)), inf, out)
 
 
 def deg2rad(x, /):
@@ -694,13 +764,14 @@ greater_equal = _binary("greater_equal", lax.ge)
 # where (defined here: several ufuncs above use it).
 
 
-def where(condition, x=None, y=None, /):
-    """``x`` where ``condition`` else ``y`` (all three broadcast together)."""
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """``x`` where ``condition`` else ``y`` (all three broadcast together); with the condition
+    alone, ``nonzero(condition, size=size, fill_value=fill_value)``."""
     if x is None or y is None:
         if x is None and y is None:
-            raise XfrontTypeError(
-                "where(condition) with one argument (nonzero) needs a static output size and "
-                "is not supported yet; pass x and y")
+            from xfront.numpy._index_fns import nonzero
+
+            return nonzero(condition, size=size, fill_value=fill_value)
         raise XfrontTypeError("where: either both or neither of x and y must be given")
     from xfront.numpy._util import broadcast_shapes, broadcast_to, promote_dtypes
 

@@ -11,6 +11,7 @@ from xfront.core.errors import XfrontTypeError, XfrontValueError
 from xfront.core.ir import Literal
 from xfront.core.trace import Tracer, get_aval, lift
 from xfront.lax.elementwise import _convert_element_type
+from xfront.promotion_checks import check_dtype_promotion, check_rank_promotion
 
 _scalar_types = (int, float, complex, bool, np.generic)
 _arraylike_types = (Array, Tracer, np.ndarray, Literal) + _scalar_types
@@ -43,6 +44,7 @@ def promote_dtypes(*args):
     first = pairs[0]
     if all(p == first for p in pairs[1:]) and first[0] == dtypes.canonicalize_dtype(first[0]):
         return args
+    check_dtype_promotion(pairs)  # (numpy_dtype_promotion)
     dt, weak = dtypes.promote_dtype_pairs(pairs)
     return tuple(_convert_element_type(x, dt, weak) for x in args)
 
@@ -124,6 +126,7 @@ def promote_shapes(name: str, *args):
     first = shapes[0]
     if all(s == first for s in shapes[1:]):
         return args
+    check_rank_promotion(name, shapes)  # (numpy_rank_promotion)
     nonscalar = [s for s in shapes if s]
     try:
         result = broadcast_shapes(*nonscalar) if nonscalar else ()

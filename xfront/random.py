@@ -1,5 +1,0 @@
-"""``xfront.random`` (issue 5: in progress)."""
-
-from __future__ import annotations
-
-__all__: list[str] = []
