@@ -194,3 +194,69 @@ def test_errors_do_not_abort_the_process():
         compiled(xnp.ones(3, xnp.int32))
     assert sys is not None  # still alive
     assert ShapedArray((3,), np.float32).str_short() == "f32[3]"
+
+
+def _last_frame(exc):
+    import traceback
+
+    return traceback.extract_tb(exc.__traceback__)[-1]
+
+
+def _numpy_check_errors():
+    """Errors of xfront.numpy's own argument checks (not of a primitive's abstract eval)."""
+    return [
+        ("matmul", lambda: xnp.ones((2, 3)) @ xnp.ones((4, 5)), ValueError),  # MARK-np-matmul
+        ("matmul_fn", lambda: xnp.matmul(xnp.ones((2, 3)), xnp.ones((4, 5))),  # MARK-np-matmul_fn
+         ValueError),
+        ("broadcast", lambda: xnp.ones(3) + xnp.ones(4), ValueError),  # MARK-np-broadcast
+        ("reshape", lambda: xnp.ones(6).reshape(4, 2), TypeError),  # MARK-np-reshape
+        ("reshape_fn", lambda: xnp.reshape(xnp.ones(6), (4, 2)), TypeError),  # MARK-np-reshape_fn
+        ("axis", lambda: xnp.sum(xnp.ones(3), axis=3), ValueError),  # MARK-np-axis
+        ("concat", lambda: xnp.concatenate([xnp.ones(3), xnp.ones((4, 5))]),  # MARK-np-concat
+         ValueError),
+    ]
+
+
+@pytest.mark.parametrize("name,fn,cls", _numpy_check_errors(),
+                         ids=[r[0] for r in _numpy_check_errors()])
+def test_numpy_check_errors_end_at_the_users_line(name, fn, cls):
+    line = _line_of(f"MARK-np-{name}")
+    with pytest.raises(cls) as e:
+        fn()
+    assert isinstance(e.value, errors.XfrontError)
+    assert f"{HERE}:{line}" in str(e.value)
+    last = _last_frame(e.value)
+    assert (last.filename, last.lineno) == (HERE, line)
+
+
+@pytest.mark.parametrize("name,fn,cls", _numpy_check_errors(),
+                         ids=[r[0] for r in _numpy_check_errors()])
+def test_numpy_check_errors_under_jit_end_at_the_traced_line(name, fn, cls):
+    line = _line_of(f"MARK-np-{name}")
+    with pytest.raises(cls) as e:
+        xf.jit(lambda: fn())()
+    assert f"{HERE}:{line}" in str(e.value)
+    last = _last_frame(e.value)
+    assert (last.filename, last.lineno) == (HERE, line)
+    # grad and vmap too: the traced function's line is the last frame.
+    with pytest.raises(cls) as e:
+        xf.vmap(lambda x: fn())(xnp.ones(2))
+    assert (_last_frame(e.value).filename, _last_frame(e.value).lineno) == (HERE, line)
+
+
+def test_numpy_check_errors_keep_internal_frames_when_filtering_is_off(monkeypatch):
+    monkeypatch.setattr(errors, "_filter_tracebacks", False)
+    with pytest.raises(ValueError) as e:
+        xnp.ones((2, 3)) @ xnp.ones((4, 5))
+    assert "xfront" in _last_frame(e.value).filename
+
+
+def test_numpy_functions_stay_introspectable_and_picklable():
+    import inspect
+    import pickle
+
+    assert xnp.matmul.__name__ == "matmul" and xnp.matmul.__module__ == "xfront.numpy"
+    assert "a" in inspect.signature(xnp.reshape).parameters
+    assert pickle.loads(pickle.dumps(xnp.matmul)) is xnp.matmul
+    # Functions are compared by identity in lax (reduce_window's monoids): lax stays unwrapped.
+    assert lax.add.__module__ == "xfront.lax.elementwise"

@@ -414,8 +414,14 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     cotangents."""
     from xfront import numpy as xnp
 
-    examples = [xnp.zeros(p.shape, p.dtype) for p in primals]
-    for p in examples:
+    def example(p):  # an array of p's type: arrays, ShapeDtypeStructs and Python scalars
+        if hasattr(p, "shape") and hasattr(p, "dtype"):
+            return xnp.zeros(p.shape, p.dtype)
+        return xnp.zeros_like(p)
+
+    leaves, ptree = _flatten(tuple(primals))
+    examples = ptree.unflatten([example(p) for p in leaves])
+    for p in _flatten(examples)[0]:
         if not dtypes.is_inexact(get_aval(p).dtype):
             raise XfrontTypeError(
                 f"linear_transpose only supports floating or complex inputs, got "
@@ -435,6 +441,6 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
                                   f"match the output structure {out_tree}")
         cts = [ad.check_cotangent(c, a, "linear_transpose") for c, a in zip(ct_leaves,
                                                                              out_avals)]
-        return p_tree.unflatten([ad.instantiate(c) for c in lin.transpose(cts)])
+        return p_tree.unflatten([xnp.asarray(ad.instantiate(c)) for c in lin.transpose(cts)])
 
     return transposed

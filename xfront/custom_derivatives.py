@@ -16,11 +16,11 @@ import numpy as np
 from xfront import dispatch
 from xfront.core import dtypes
 from xfront.core.errors import XfrontTypeError
-from xfront.core.trace import get_aval, is_eager
+from xfront.core.trace import eval_graph, get_aval, is_eager
 from xfront.interpreters import ad
-from xfront.interpreters.partial_eval import hoist
+from xfront.interpreters.partial_eval import hoist, pe_rules
 from xfront.interpreters.staging import DebugInfo, trace_to_graph
-from xfront.lax.call import checkpoint_p, custom_jvp_call_p, custom_vjp_call_p
+from xfront.lax.call import _call_transpose, checkpoint_p, custom_jvp_call_p, custom_vjp_call_p
 
 _flatten = dispatch.pytree_registry.flatten
 
@@ -192,6 +192,27 @@ class custom_jvp:
             lambda graph, consts, leaves, nondiff, in_tree, out_tree: custom_jvp_call_p.bind(
                 *consts, *leaves, call=graph, num_consts=len(consts),
                 jvp=_JVPRule(self.jvp, name, self.nondiff_argnums, nondiff, in_tree, out_tree)))
+
+
+# Reverse mode of a custom_jvp function applied to tangent-dependent values (a JVP rule that
+# calls another custom_jvp function, or custom_jvp functions nested in a JVP rule under grad of
+# grad). Partial evaluation only builds linear maps, and the custom rule has already been applied
+# by the JVP above it, so such a call is inlined as its plain function (JAX does the same); the
+# equations it stages are ordinary linear primitives that transpose one by one. A call that is
+# staged whole anyway (under checkpoint, which stages unknown equations unsplit) transposes
+# through its function's graph.
+
+
+def _custom_jvp_call_partial_eval(trace, args, params):
+    return eval_graph(params["call"], *args)
+
+
+def _custom_jvp_call_transpose(cts, *args, call, jvp, num_consts):
+    return _call_transpose(call, cts, args, f"transpose(custom_jvp({jvp.name}))")
+
+
+pe_rules[custom_jvp_call_p] = _custom_jvp_call_partial_eval
+ad.transpose_rules[custom_jvp_call_p] = _custom_jvp_call_transpose
 
 
 def _bind_custom(fun, nondiff_argnums, args, kwargs, kind: str, bind):

@@ -230,11 +230,12 @@ batching.defvectorized(abs_p)
 
 
 def _abs_jvp(g, ans, x):
-    if dtypes.is_complex(get_aval(x).dtype):  # d|z| = Re(conj(z) dz) / |z|
+    if dtypes.is_complex(get_aval(x).dtype):
+        # d|z| = Re(conj(z) dz) / |z|, taken as 0 at z = 0 (JAX: |z| replaced by 1 there).
         safe = select(eq(ans, _const(ans, 0)), _const(ans, 1), ans)
-        return select(eq(ans, _const(ans, 0)), _const(ans, 0),
-                      div(real(mul(conj(x), g)), safe))
-    return mul(sign(x), g)
+        return div(real(mul(conj(x), g)), safe)
+    # The subgradient 1 at x = 0 (also -0.0), as JAX: grad(abs)(0.) == 1.
+    return select(ge(x, _const(x, 0)), g, neg(g))
 
 
 ad.defjvp2(abs_p, _abs_jvp)
@@ -806,7 +807,13 @@ def _pow_jvp_x(g, x, y):
     yf = y if get_aval(y).dtype == get_aval(x).dtype else convert_element_type(
         y, get_aval(x).dtype)
     one = _const(x, 1)
-    jac = select(eq(yf, _const(yf, 0)), _const(x, 0), mul(yf, pow(x, sub(yf, one))))
+    if dtypes.is_int(get_aval(y).dtype):
+        # An integer exponent 0 has derivative 0 even at x = 0 (where y * x**(y-1) is NaN).
+        safe_y = select(eq(yf, _const(yf, 0)), one, yf)
+        jac = select(eq(yf, _const(yf, 0)), _const(x, 0), mul(safe_y, pow(x, sub(yf, one))))
+    else:
+        # A float exponent follows the formula everywhere, as JAX does (NaN at 0**0).
+        jac = mul(yf, pow(x, sub(yf, one)))
     return _brcast(mul(g, jac), x, y)
 
 
