@@ -8,6 +8,7 @@ XLA through StableHLO.
 from xfront import debug as debug
 from xfront import dispatch as _dispatch  # noqa: F401  (installs eager execution)
 from xfront import distributed as distributed
+from xfront import experimental as experimental
 from xfront import lax as lax
 from xfront import nn as nn
 from xfront import numpy as numpy
@@ -49,6 +50,7 @@ from xfront.autodiff import linear_transpose as linear_transpose
 from xfront.autodiff import linearize as linearize
 from xfront.autodiff import value_and_grad as value_and_grad
 from xfront.autodiff import vjp as vjp
+from xfront.callbacks import pure_callback as pure_callback
 from xfront.core import errors as errors
 from xfront.core.config import config as config
 from xfront.core.dtypes import float0 as float0
@@ -63,6 +65,36 @@ from xfront.sharding import PartitionSpec as P  # noqa: F401  (JAX exports it as
 from xfront.sharding import make_mesh as make_mesh
 from xfront.spmd import pmap as pmap
 from xfront.spmd import shard_map as shard_map
+from xfront.toplevel import Device as Device
+from xfront.toplevel import check_tracer_leaks as check_tracer_leaks
+from xfront.toplevel import checking_leaks as checking_leaks
+from xfront.toplevel import closure_convert as closure_convert
+from xfront.toplevel import copy_to_host_async as copy_to_host_async
+from xfront.toplevel import debug_infs as debug_infs
+from xfront.toplevel import debug_nans as debug_nans
+from xfront.toplevel import default_device as default_device
+from xfront.toplevel import default_matmul_precision as default_matmul_precision
+from xfront.toplevel import disable_jit as disable_jit
+from xfront.toplevel import effects_barrier as effects_barrier
+from xfront.toplevel import enable_x64 as enable_x64
+from xfront.toplevel import ensure_compile_time_eval as ensure_compile_time_eval
+from xfront.toplevel import host_count as host_count
+from xfront.toplevel import host_id as host_id
+from xfront.toplevel import host_ids as host_ids
+from xfront.toplevel import live_arrays as live_arrays
+from xfront.toplevel import log_compiles as log_compiles
+from xfront.toplevel import make_jaxpr as make_jaxpr
+from xfront.toplevel import named_call as named_call
+from xfront.toplevel import named_scope as named_scope
+from xfront.toplevel import numpy_dtype_promotion as numpy_dtype_promotion
+from xfront.toplevel import numpy_rank_promotion as numpy_rank_promotion
+from xfront.toplevel import print_environment_info as print_environment_info
+from xfront.toplevel import process_indices as process_indices
+from xfront.toplevel import transfer_guard as transfer_guard
+from xfront.toplevel import transfer_guard_device_to_device as transfer_guard_device_to_device
+from xfront.toplevel import transfer_guard_device_to_host as transfer_guard_device_to_host
+from xfront.toplevel import transfer_guard_host_to_device as transfer_guard_host_to_device
+from xfront.toplevel import typeof as typeof
 from xfront.vectorize import vmap as vmap
 
 __version__ = "0.1.0"

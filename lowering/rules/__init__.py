@@ -2,6 +2,7 @@
 
 from lowering.rules import (  # noqa: F401
     call,
+    callback,
     control_flow,
     convolution,
     dot,

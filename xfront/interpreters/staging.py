@@ -8,11 +8,13 @@ passes them to the executable as leading arguments).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from xfront.core import errors
+from xfront.core.config import config
 from xfront.core.ir import ClosedGraph, Eqn, Graph, ShapedArray, Var, dce_closed
 from xfront.core.trace import (
     Trace,
@@ -158,6 +160,31 @@ def trace_to_graph(fun: Callable[..., Sequence], in_avals: Sequence[ShapedArray]
     finally:
         _state.trace = parent
         trace.invalidate()
+    if config.check_tracer_leaks:  # (xfront.check_tracer_leaks: a debugging mode)
+        del args, outs
+        _check_leaks(trace, debug_info.traced_for if debug_info else "a traced function")
     if dce:
         closed = dce_closed(closed)
     return closed
+
+
+def _check_leaks(trace: Trace, what: str) -> None:
+    """Raises UnexpectedTracerError if a tracer of the finished ``trace`` is still referenced."""
+    gc.collect()
+    leaked = [r for r in gc.get_referrers(trace) if isinstance(r, Tracer) and r._trace is trace]
+    if not leaked:
+        return
+    holders = []
+    for t in leaked[:3]:
+        for r in gc.get_referrers(t):
+            if r is leaked:
+                continue
+            kind = type(r).__name__
+            if isinstance(r, dict) and "__name__" in r:
+                kind = f"the globals of module {r['__name__']}"
+            holders.append(kind)
+    raise errors.UnexpectedTracerError(
+        f"check_tracer_leaks: {len(leaked)} tracer(s) of {what} ({leaked[0].aval.str_short()}, "
+        f"...) outlived the trace; still referenced by: {', '.join(holders) or 'unknown'}. A "
+        "traced value was stored outside the function (a global, a closure, an object "
+        "attribute); return it instead.")

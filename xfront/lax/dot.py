@@ -10,6 +10,7 @@ import enum
 import numpy as np
 
 from xfront.core import dtypes
+from xfront.core.config import config
 from xfront.core.errors import XfrontTypeError
 from xfront.core.ir import ShapedArray
 from xfront.core.trace import Primitive, get_aval
@@ -42,9 +43,12 @@ class Precision(enum.Enum):
 
 
 def canonicalize_precision(precision):
-    """None, one Precision (or string) for both operands, or a pair -> None or a pair."""
+    """None, one Precision (or string) for both operands, or a pair -> None or a pair.
+    None takes ``xfront.default_matmul_precision`` (None there too: XLA's default)."""
     if precision is None:
-        return None
+        precision = config.default_matmul_precision
+        if precision is None:
+            return None
     if isinstance(precision, tuple | list):
         if len(precision) != 2:
             raise XfrontTypeError(f"precision must be None, a Precision or a pair, got "
