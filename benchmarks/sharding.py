@@ -55,7 +55,7 @@ def _step(lib, np_mod):
     return step
 
 
-def bench_dp_step(sizes=(256, 512, 512, 10), batch=512):
+def bench_dp_step(sizes=(256, 512, 512, 10), batch=512, inner=5, rounds=15):
     rng = np.random.default_rng(0)
     params = [(rng.standard_normal((a, b)).astype(np.float32) / np.sqrt(a),
                np.zeros(b, np.float32)) for a, b in zip(sizes[:-1], sizes[1:])]
@@ -94,12 +94,12 @@ def bench_dp_step(sizes=(256, 512, 512, 10), batch=512):
         jax.block_until_ready(state["j"])
 
     return compare(f"8-device data-parallel MLP step {sizes} b={batch}", ours, theirs,
-                   inner=5, rounds=15, unit="ms")
+                   inner=inner, rounds=rounds, unit="ms")
 
 
 def bench_dp_step_small():
     """A small step: per-call overhead (dispatch of a sharded computation) dominates."""
-    return bench_dp_step(sizes=(32, 64, 10), batch=64)
+    return bench_dp_step(sizes=(32, 64, 10), batch=64, inner=20, rounds=31)
 
 
 def main():

@@ -54,12 +54,14 @@ import ctypes
 import dataclasses
 import gc
 import importlib.metadata
+import itertools
 import json
 import logging
 import os
 import re
 import sys
 import threading
+import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -69,7 +71,28 @@ from jaxlib import xla_client as xc
 logger = logging.getLogger("xfront.runtime")
 
 JaxlibError = _jax.JaxRuntimeError
-jaxlib_version = getattr(xc, "_version", None)
+
+
+def _jaxlib_release() -> str | None:
+    """jaxlib's package (release) version, e.g. '0.10.2': what pyproject.toml pins and what
+    jax's PJRT plugins must match."""
+    try:
+        from jaxlib import version
+    except ImportError:
+        version = None
+    release = getattr(version, "__version__", None)
+    if release is None:
+        try:
+            release = importlib.metadata.version("jaxlib")
+        except importlib.metadata.PackageNotFoundError:
+            return None
+    return release
+
+
+# jaxlib's release version ('0.10.2'). ``xla_client._version`` is something else: the number of
+# xla_client's Python API revision (e.g. 467), kept as ``xla_client_api_version``.
+jaxlib_version = _jaxlib_release()
+xla_client_api_version = getattr(xc, "_version", None)
 
 # jax flushes deferred Python decrefs queued by C++ on every GC; do the same.
 gc.callbacks.append(lambda *_: _jax.collect_garbage())
@@ -379,17 +402,7 @@ _PLATFORM_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _VERSION_PY = re.compile(r"""^_version\s*=\s*["']([^"']+)["']""", re.M)
 
 
-def _jaxlib_release() -> str | None:
-    """jaxlib's package version, e.g. '0.10.2' (jax's plugins are released with the same one;
-    ``xla_client._version`` is a different, internal number)."""
-    try:
-        from jaxlib import version
-    except ImportError:
-        return None
-    return getattr(version, "__version__", None)
-
-
-_JAXLIB_RELEASE = _jaxlib_release()
+_JAXLIB_RELEASE = jaxlib_version  # (jax's plugins are released with jaxlib's version)
 
 
 class PluginUnavailableError(RuntimeError):
@@ -950,10 +963,19 @@ def block_until_ready(bufs: Sequence) -> None:
     _jax.batched_block_until_ready(list(bufs))
 
 
+_ALWAYS_COPY = _jax.ArrayCopySemantics.ALWAYS_COPY
+_copy_to_devices = _jax.batched_copy_array_to_devices_with_sharding
+_device_lists: dict = {}
+
+
 def copy_to_device(buf, aval, device):
-    """Moves a buffer to another device (through the host; enough for CPU devices)."""
-    host = np.array(memoryview(buf))
-    return device_put(host, aval, device)
+    """A copy of a single-device buffer on another device, device to device (any dtype: no
+    host view, so bfloat16 / float8 buffers move like the others)."""
+    devs = _device_lists.get(device)
+    if devs is None:
+        devs = _device_lists[device] = xc.DeviceList((device,))
+    (out,) = _copy_to_devices([buf], [devs], [single_device_sharding(device)], [_ALWAYS_COPY])
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -993,7 +1015,8 @@ def compile_module(module, device, out_avals) -> Executable:
     client = device.client
     options = xc.CompileOptions()
     options.device_assignment = xc.DeviceAssignment.create(np.array([[device.id]]))
-    exe = client.compile_and_load(module, xc.DeviceList((device,)), options)
+    exe = client.compile_and_load(module, xc.DeviceList((device,)), options,
+                                  **host_callback_args(module))
     return Executable(exe, device, out_avals)
 
 
@@ -1139,8 +1162,85 @@ def compile_spmd(module, devices: Sequence, out_avals) -> SpmdExecutable:
     build.use_shardy_partitioner = True
     options.device_assignment = xc.DeviceAssignment.create(
         np.array([[d.id for d in devices]]))
-    exe = client.compile_and_load(module, xc.DeviceList(devices), options)
+    exe = client.compile_and_load(module, xc.DeviceList(devices), options,
+                                  **host_callback_args(module))
     return SpmdExecutable(exe, devices, out_avals)
+
+
+# ----------------------------------------------------------------------------------------------
+# Host callbacks (Python called from compiled code; shared/docs/jaxlib-runtime.md, section 6).
+#
+# A lowering rule registers the callable (``register_host_callback``: a process-wide id, held
+# weakly: the IR equation holding it keeps it alive until compilation, then the executable does)
+# and lists the ids it used in the module attribute ``xfront.host_callbacks``; the custom call's
+# ``index`` is the position in that list, which is the list ``compile_and_load`` gets.
+
+HOST_CALLBACKS_ATTR = "xfront.host_callbacks"
+_host_callbacks: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_host_callback_ids = itertools.count()
+
+
+def host_callback_target(platform: str) -> str:
+    """The custom-call target that calls Python on ``platform`` (CPU and CUDA/ROCm)."""
+    if platform == "cpu":
+        return "xla_ffi_python_cpu_callback"
+    if platform in ("cuda", "rocm", "gpu"):
+        return "xla_ffi_python_gpu_callback"
+    raise NotImplementedError(
+        f"host callbacks (pure_callback, debug.print, io_callback) are not supported on "
+        f"{platform!r} by xfront yet (CPU and GPU only)")
+
+
+def register_host_callback(fn) -> int:
+    """A process-wide id for ``fn`` (a weak-referenceable callable)."""
+    i = next(_host_callback_ids)
+    _host_callbacks[i] = fn
+    return i
+
+
+def host_callback_args(module) -> dict:
+    """``compile_and_load`` keyword arguments for the host callbacks a module calls."""
+    attrs = getattr(getattr(module, "operation", None), "attributes", None)
+    if attrs is None or HOST_CALLBACKS_ATTR not in attrs:
+        return {}
+    fns = []
+    for a in attrs[HOST_CALLBACKS_ATTR]:
+        fn = _host_callbacks.get(int(a.value))
+        if fn is None:
+            raise RuntimeError(f"host callback {int(a.value)} of this module no longer exists "
+                               "(its program was lowered, then its callbacks were freed)")
+        fns.append(fn)
+    return {"host_callbacks": fns}
+
+
+def execute_and_wait(execute, bufs, handlers) -> list:
+    """Runs an executable (its ``execute_sharded``) and waits until it has finished, side
+    effects included (with zero outputs there is no result to block on: a runtime token)."""
+    results = execute(bufs, with_tokens=True)
+    token = results.consume_token()
+    outs = results.consume_with_handlers(handlers)
+    token.block_until_ready()
+    return outs
+
+
+Device = _jax.Device
+
+
+def live_single_device_buffers(platform: str | None = None) -> list:
+    """The live single-device arrays of a backend's client (jaxlib's own list), not deleted."""
+    return [b for b in get_client(platform).live_arrays()
+            if isinstance(b._sharding, SingleDeviceSharding) and not b.is_deleted()]
+
+
+def buffer_device(buf):
+    """The device of a single-device buffer."""
+    return buf._sharding._device
+
+
+def copy_to_host_async(buf) -> None:
+    """Starts copying a buffer to the host (nothing to do on CPU: it is host memory)."""
+    if buf.platform() != "cpu":
+        buf._copy_single_device_array_to_host_async()
 
 
 # ----------------------------------------------------------------------------------------------

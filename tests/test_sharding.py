@@ -471,3 +471,273 @@ def test_small_worker_pool_falls_back_to_blocking(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     assert "OK" in p.stdout
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Ahead of time: jit(...).lower(...).compile() with shardings, ShapeDtypeStruct arguments
+
+
+def test_lower_compile_with_shardings_runs_the_spmd_program(mesh42, rng):
+    x, w = _f32(rng, 16, 6), _f32(rng, 6, 4)
+    xs = NamedSharding(mesh42, P("data"))
+    ws = NamedSharding(mesh42, P(None, "model"))
+    out_s = NamedSharding(mesh42, P("data", "model"))
+    f = xf.jit(lambda x, w: jnp.tanh(x @ w), in_shardings=(xs, ws), out_shardings=out_s)
+    lowered = f.lower(x, w)
+    text = lowered.as_text()
+    assert '#sdy.sharding<@mesh, [{"data"}, {}]>' in text
+    assert '#sdy.sharding<@mesh, [{}, {"model"}]>' in text
+    assert '#sdy.sharding<@mesh, [{"data"}, {"model"}]>' in text
+    compiled = lowered.compile()
+    y = compiled(x, w)
+    assert y.sharding == out_s
+    assert len(y.addressable_shards) == 8
+    _close(y, np.tanh(x @ w))
+    for s in y.addressable_shards:
+        assert s.data.shape == (4, 2)
+        _close(s.data, np.tanh(x @ w)[s.index])
+    assert compiled.input_shardings == ((xs, ws), {})
+    assert compiled.output_shardings == out_s
+    # the optimized HLO is the per-device program: blocks of (4, 6) and (6, 2)
+    hlo = compiled.as_text()
+    assert "f32[4,6]" in hlo and "f32[6,2]" in hlo
+    # arguments already laid out differently are moved, as in a call
+    y2 = compiled(xf.device_put(x, NamedSharding(mesh42, P(None, "model"))), w)
+    _close(y2, np.tanh(x @ w))
+    with pytest.raises(TypeError, match=r"compiled for f32\[16,6\]"):
+        compiled(x[:8], w)
+
+
+def test_lower_accepts_shape_dtype_structs_with_shardings(mesh42, rng):
+    x = _f32(rng, 8, 6)
+    xs = NamedSharding(mesh42, P("data", "model"))
+    rep = NamedSharding(mesh42, P())
+    sds = xf.ShapeDtypeStruct((8, 6), np.float32, sharding=xs)
+    assert "sharding=" in repr(sds)
+    # the struct's sharding places the argument when jit has no in_shardings
+    lowered = xf.jit(lambda a: jnp.sin(a) * 2).lower(sds)
+    text = lowered.as_text()
+    assert "sdy.mesh @mesh" in text and "mhlo.num_partitions = 8" in text
+    assert '#sdy.sharding<@mesh, [{"data"}, {"model"}]>' in text
+    y = lowered.compile()(x)
+    assert y.sharding == xs
+    _close(y, np.sin(x) * 2)
+    # with out_shardings
+    c = xf.jit(lambda a: a.sum(0), out_shardings=rep).lower(sds).compile()
+    z = c(xf.device_put(x, xs))
+    assert z.sharding == rep and z.shape == (6,)
+    _close(z, x.sum(0), 1e-5)
+    # jit's in_shardings with plain structs; a bare PartitionSpec under `with mesh:`
+    c = xf.jit(lambda a: a + 1, in_shardings=xs).lower(
+        xf.ShapeDtypeStruct((8, 6), np.float32)).compile()
+    assert c.input_shardings == ((xs,), {})
+    _close(c(x), x + 1)
+    with mesh42:
+        t = xf.jit(lambda a: a + 1).lower(
+            xf.ShapeDtypeStruct((8, 6), np.float32, sharding=P("data"))).as_text()
+    assert '#sdy.sharding<@mesh, [{"data"}, {}]>' in t
+    # a struct on one device: the executable runs there
+    dev = xf.devices()[2]
+    c = xf.jit(lambda a: a * 3).lower(
+        xf.ShapeDtypeStruct((8, 6), np.float32, sharding=SingleDeviceSharding(dev))).compile()
+    r = c(xf.device_put(x, dev))
+    assert r.devices() == {dev}
+    _close(r, x * 3)
+    # a struct whose sharding does not divide its shape
+    with pytest.raises(ValueError, match=r"divisible by 4"):
+        xf.jit(lambda a: a).lower(xf.ShapeDtypeStruct((6, 6), np.float32, sharding=xs))
+
+
+def test_lower_text_matches_jax_sharding_annotations(mesh42, jax_oracle):
+    # jax sees one CPU device in this process: ask a subprocess with 8 for its lowering.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, jax\n"
+        "m = jax.make_mesh((4, 2), ('data', 'model'),"
+        " axis_types=(jax.sharding.AxisType.Auto,) * 2)\n"
+        "s = jax.sharding.NamedSharding(m, jax.sharding.PartitionSpec('data', 'model'))\n"
+        "print(jax.jit(lambda a: a * 2).lower("
+        "jax.ShapeDtypeStruct((8, 6), np.float32, sharding=s)).as_text())\n")
+    env = dict(os.environ, JAX_PLATFORMS="cpu",
+               XLA_FLAGS="--xla_force_host_platform_device_count=8")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert p.returncode == 0, p.stderr[-3000:]
+    jt = p.stdout
+    xt = xf.jit(lambda a: a * 2).lower(xf.ShapeDtypeStruct(
+        (8, 6), np.float32, sharding=NamedSharding(mesh42, P("data", "model")))).as_text()
+    for want in ['#sdy.sharding<@mesh, [{"data"}, {"model"}]>',
+                 'sdy.mesh @mesh = <["data"=4, "model"=2]>', "mhlo.num_partitions = 8"]:
+        assert want in jt and want in xt, want
+
+
+# ---------------------------------------------------------------------------------------------
+# Transfers of bfloat16 / float8 arrays, 0-d arrays, make_array_from_callback, replica ids
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float8_e4m3fn", "float8_e5m2"])
+def test_ml_dtypes_move_between_devices_exactly(mesh42, dtype):
+    import ml_dtypes
+
+    dt = np.dtype(getattr(ml_dtypes, dtype))
+    host = np.array([0.5, -1.25, 3.0, 0.0, -0.0, 448 if "e4m3" in dtype else 1024, 2.0, -4.0],
+                    np.float32).astype(dt)
+    bits = host.view(f"uint{8 * dt.itemsize}")
+
+    def same(a):
+        got = np.asarray(a)
+        assert got.dtype == dt
+        np.testing.assert_array_equal(got.view(bits.dtype), bits)
+
+    dev3 = xf.devices()[3]
+    a = xf.device_put(host, dev3)
+    assert a.devices() == {dev3} and a.dtype == dt
+    same(a)
+    same(a * jnp.ones((), dt))  # computes on device 3: the buffer is really there
+    b = xf.device_put(xf.device_put(host), xf.devices()[5])  # Array -> another device
+    assert b.devices() == {xf.devices()[5]}
+    same(b)
+    for spec in [P(), P("data"), P(("data", "model"))]:
+        s = xf.device_put(host, NamedSharding(mesh42, spec))
+        assert s.sharding == NamedSharding(mesh42, spec)
+        same(s)
+        for sh in s.addressable_shards:
+            np.testing.assert_array_equal(np.asarray(sh.data).view(bits.dtype), bits[sh.index])
+        same(xf.device_put(s, xf.devices()[1]))
+    cb = xf.make_array_from_callback((8,), NamedSharding(mesh42, P("data")),
+                                     lambda idx: host[idx])
+    same(cb)
+
+
+def test_replicated_0d_arrays_keep_their_shape(mesh42):
+    rep = NamedSharding(mesh42, P())
+    a = xf.device_put(np.float32(3), rep)
+    assert a.shape == () and np.asarray(a).shape == ()
+    assert float(a) == 3.0 and a.sharding == rep
+    for s in a.addressable_shards:
+        assert s.index == () and np.asarray(s.data).shape == () and float(s.data) == 3.0
+    b = xf.jit(lambda v: v.sum(), out_shardings=rep)(np.arange(8, dtype=np.float32))
+    assert b.shape == () and np.asarray(b).shape == () and float(b) == 28.0
+    assert b.sharding == rep
+    c = xf.jit(lambda v: v * 2, in_shardings=rep, out_shardings=rep)(np.float32(4))
+    assert c.shape == () and np.asarray(c).shape == () and float(c) == 8.0
+    d = xf.make_array_from_callback((), rep, lambda idx: np.float32(5))
+    assert d.shape == () and np.asarray(d).shape == () and float(d) == 5.0
+
+
+def test_make_array_from_callback_checks_each_block(mesh42, rng):
+    s = NamedSharding(mesh42, P("data"))
+    x = _f32(rng, 8, 6)
+    a = xf.make_array_from_callback((8, 6), s, lambda idx: x[idx])
+    assert a.sharding == s
+    _close(a, x)
+    with pytest.raises(ValueError) as e:
+        xf.make_array_from_callback((8, 6), s, lambda idx: np.zeros((3, 6), np.float32))
+    msg = str(e.value)
+    assert "index=[0:2, :]" in msg and "(3, 6)" in msg and "(2, 6)" in msg
+    assert "test_sharding.py" in msg  # the user's line
+    # a block of the wrong shape only for one device is named by its index
+    with pytest.raises(ValueError, match=r"index=\[4:6, :\].*shape \(2, 5\).*\(2, 6\)"):
+        xf.make_array_from_callback(
+            (8, 6), s, lambda idx: x[idx] if idx[0].start != 4 else x[idx][:, :5])
+    with pytest.raises(ValueError, match=r"dtype int32 but earlier blocks had dtype float32"):
+        xf.make_array_from_callback(
+            (8, 6), s, lambda idx: x[idx] if idx[0].start == 0 else x[idx].astype(np.int32))
+    with pytest.raises(ValueError, match="divisible by 4"):
+        xf.make_array_from_callback((6, 6), s, lambda idx: x[:6][idx])
+
+
+def test_replica_ids_are_global(mesh42):
+    x = np.arange(48, dtype=np.float32).reshape(8, 6)
+    for spec, copies in [(P("data"), 2), (P(None, "model"), 4), (P(), 8),
+                         (P("data", "model"), 1)]:
+        a = xf.device_put(x, NamedSharding(mesh42, spec))
+        by_block: dict = {}
+        for s in a.addressable_shards:
+            key = tuple((i.start, i.stop) for i in s.index)
+            by_block.setdefault(key, []).append(s.replica_id)
+        assert all(sorted(r) == list(range(copies)) for r in by_block.values()), by_block
+        _close(a, x)
+
+    # Two processes of 4 devices, replicated over "model" which spans both: the ids count
+    # over all devices of the sharding, not per process (the second process's copies of a
+    # block are replicas 1, not 0).
+    from xfront.dispatch import replica_ids
+    from xfront.sharding import Mesh
+
+    class FakeDevice:
+        def __init__(self, i):
+            self.id, self.process_index, self.platform = i, i // 4, "cpu"
+
+        def __repr__(self):
+            return f"fake:{self.id}"
+
+    devs = [FakeDevice(i) for i in range(8)]
+    mesh = Mesh(np.array([[devs[i], devs[i + 4]] for i in range(4)], dtype=object),
+                ("data", "model"))
+    ids = replica_ids(NamedSharding(mesh, P("data")), (8, 6))
+    assert [ids[d] for d in devs] == [0, 0, 0, 0, 1, 1, 1, 1]
+    ids = replica_ids(NamedSharding(mesh, P()), (8, 6))
+    assert sorted(ids.values()) == list(range(8))
+    assert [ids[d] for d in devs[4:]] == [1, 3, 5, 7]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch of SPMD calls
+
+
+def test_spmd_results_fed_back_are_not_moved(mesh8, rng, monkeypatch):
+    from xfront import dispatch
+
+    rep, batch = NamedSharding(mesh8, P()), NamedSharding(mesh8, P("x"))
+    step = xf.jit(lambda w, x: w - 0.1 * jnp.mean(x, 0), in_shardings=(rep, batch),
+                  out_shardings=rep)
+    w, x = _f32(rng, 4), _f32(rng, 16, 4)
+    xb = xf.device_put(x, batch)
+    w1 = step(w, xb)  # the first call moves the host value
+    moved = []
+    real = dispatch.device_put_sharded
+    monkeypatch.setattr(dispatch, "device_put_sharded",
+                        lambda a, s: moved.append(s) or real(a, s))
+    w2 = step(w1, xb)
+    assert moved == []
+    w2 = xf.device_put(w2, NamedSharding(mesh8, P(None)))  # an equal spelling: not moved
+    x_rep = xf.device_put(x, rep)
+    moved.clear()
+    w3 = step(w2, xb)
+    assert moved == []
+    assert w3.sharding is rep and w1.sharding is rep  # the same object: identity checks
+    _close(w3, w - 0.3 * x.mean(0), 1e-5)
+    # a differently laid out argument is still moved
+    _close(step(w3, x_rep), w - 0.4 * x.mean(0), 1e-5)
+    assert moved == [batch]
+
+
+def test_named_sharding_equality_ignores_spelling(mesh42):
+    a = NamedSharding(mesh42, P("data"))
+    for b in [P("data", None), P(("data",)), P("data", ())]:
+        assert a == NamedSharding(mesh42, b) and hash(a) == hash(NamedSharding(mesh42, b))
+    assert a != NamedSharding(mesh42, P(None, "data"))
+    assert a != NamedSharding(mesh42, P(("data", "model")))
+    assert NamedSharding(mesh42, P()) == NamedSharding(mesh42, P(None, None))
+
+
+# ---------------------------------------------------------------------------------------------
+# Runtime facts
+
+
+def test_jaxlib_version_is_the_release():
+    import importlib.metadata
+    import re
+
+    from jaxlib import xla_client
+
+    from lowering import runtime
+
+    assert runtime.jaxlib_version == importlib.metadata.version("jaxlib")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", runtime.jaxlib_version)
+    assert runtime.xla_client_api_version == xla_client._version
+    assert isinstance(runtime.xla_client_api_version, int)

@@ -31,7 +31,9 @@ _flatten = _registry.flatten
 
 class ShapeDtypeStruct:
     """An abstract array (shape, dtype): stands in for an argument in ``lower``, ``eval_shape``
-    and ``make_ir``, and is what ``eval_shape`` returns."""
+    and ``make_ir``, and is what ``eval_shape`` returns. ``sharding`` (a Sharding, or a
+    PartitionSpec under ``with mesh:``) is where ``jit(f).lower(...)`` places that argument when
+    jit's ``in_shardings`` does not say."""
 
     __slots__ = ("shape", "dtype", "weak_type", "sharding")
 
@@ -50,14 +52,16 @@ class ShapeDtypeStruct:
 
     def __eq__(self, other):
         return (isinstance(other, ShapeDtypeStruct) and self.shape == other.shape
-                and self.dtype == other.dtype and self.weak_type == other.weak_type)
+                and self.dtype == other.dtype and self.weak_type == other.weak_type
+                and self.sharding == other.sharding)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
+        return hash((self.shape, self.dtype, self.weak_type, self.sharding))
 
     def __repr__(self):
         weak = ", weak_type=True" if self.weak_type else ""
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+        sharding = f", sharding={self.sharding!r}" if self.sharding is not None else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak}{sharding})"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -160,6 +164,15 @@ def _leaf_aval(x, path: str, fname: str) -> ShapedArray:
             "static with static_argnums/static_argnames") from None
 
 
+def _leaf_sharding(x, path: str, fname: str):
+    """The sharding a ShapeDtypeStruct argument asks for (None for anything else)."""
+    if not isinstance(x, ShapeDtypeStruct) or x.sharding is None:
+        return None
+    from xfront.lax.sharding import resolve_sharding
+
+    return resolve_sharding(x.sharding, f"{fname}: argument {path}")
+
+
 def _leaf_paths(args, kwargs) -> list[str]:
     from xfront.tree_util import keystr
 
@@ -216,20 +229,21 @@ class Traced:
     """The result of tracing a jitted function for some arguments (before lowering)."""
 
     def __init__(self, jitted: JitFunction, closed: ClosedGraph, in_tree, out_tree, donated,
-                 leaves):
+                 leaves, shardings=(None, None)):
         self.jitted = jitted
         self.closed = closed
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.donated = donated
-        self._leaves = leaves
+        self._leaves = leaves  # Arrays, and AbstractArgs for everything else
+        self._shardings = shardings  # per argument leaf / output leaf, or None
 
     @property
     def graph(self) -> ClosedGraph:
         return self.closed
 
     def lower(self) -> Lowered:
-        in_sh, out_sh = getattr(self, "_shardings", (None, None))
+        in_sh, out_sh = self._shardings
         module = dispatch.lower_call(self.closed, self.jitted.name, self._leaves, self.donated,
                                      in_sh, out_sh)
         return Lowered(self, module)
@@ -260,15 +274,19 @@ class Lowered:
         return self._module
 
     def compile(self) -> Compiled:
+        """Compiles the lowered module as a call would: for one device, or (shardings over
+        several devices) as the SPMD program whose results carry their shardings."""
         t = self._traced
-        call = dispatch.compile_closed(t.closed, t.jitted.name, donated=t.donated,
-                                       module=self._module)
+        in_sh, out_sh = t._shardings
+        call = dispatch.compile_call(t.closed, t.jitted.name, t._leaves, t.donated, in_sh,
+                                     out_sh, module=self._module)
         return Compiled(call, t.in_tree, t.out_tree, t.jitted.name,
                         [v.aval for v in t.closed.graph.invars])
 
 
 class Compiled:
-    """A compiled executable for one signature. Calling it checks the arguments' avals."""
+    """A compiled executable for one signature. Calling it checks the arguments' avals (and
+    lays arguments out as the executable expects)."""
 
     def __init__(self, call, in_tree, out_tree, name, in_avals):
         self._call = call
@@ -287,6 +305,16 @@ class Compiled:
     def memory_analysis(self):
         return self._call.exe.memory_stats()
 
+    @property
+    def input_shardings(self):
+        """The sharding of each argument, as ``(args, kwargs)`` pytrees."""
+        return self.in_tree.unflatten(self._call.arg_shardings())
+
+    @property
+    def output_shardings(self):
+        """The sharding of each result, as the output pytree."""
+        return self.out_tree.unflatten(self._call.result_shardings())
+
     def __call__(self, *args, **kwargs):
         leaves, tree = _flatten((args, kwargs))
         if tree != self.in_tree:
@@ -301,6 +329,7 @@ class Compiled:
                     f"{self._name}: argument {i} has type {a.aval.str_short()} but the "
                     f"executable was compiled for {want.str_short()}; call the jitted function "
                     "(it recompiles per signature) or lower it again")
+            a._check_alive(self._name)
             arrs.append(a)
         outs = self._call.run(arrs)
         return self.out_tree.unflatten(outs)
@@ -590,13 +619,15 @@ class JitFunction:
         dyn_args, dyn_kwargs, statics = self._split(args, kwargs)
         leaves, in_tree = _flatten((dyn_args, dyn_kwargs))
         paths = _leaf_paths(dyn_args, dyn_kwargs)
-        avals = [_leaf_aval(x, p, f"jit({self.name})") for x, p in zip(leaves, paths)]
+        what = f"jit({self.name})"
+        avals = [_leaf_aval(x, p, what) for x, p in zip(leaves, paths)]
         closed, out_tree, _ = self._trace(args, kwargs, dyn_args, dyn_kwargs, statics, avals,
                                           in_tree)
         donated = self._donation_mask(dyn_args, dyn_kwargs, statics) or (False,) * len(leaves)
-        traced = Traced(self, closed, in_tree, out_tree, donated, leaves)
-        traced._shardings = self._flat_shardings(dyn_args, dyn_kwargs, out_tree)
-        return traced
+        shardings = self._flat_shardings(dyn_args, dyn_kwargs, out_tree)
+        leaves = dispatch.aot_args(leaves, avals, [_leaf_sharding(x, p, what)
+                                                   for x, p in zip(leaves, paths)])
+        return Traced(self, closed, in_tree, out_tree, donated, leaves, shardings)
 
     def lower(self, *args, **kwargs) -> Lowered:
         """Traces and lowers for these arguments (Arrays, NumPy values or ShapeDtypeStructs)."""

@@ -76,10 +76,10 @@ class Array:
         if s is not None:
             return s
         d = self._committed_device
-        if d is None:
+        if d is None:  # (where it was made: xfront.default_device may have changed since)
             from xfront import dispatch
 
-            return dispatch.default_device()
+            return dispatch.runtime.buffer_device(self._buf)
         return d
 
     def _multi(self):
@@ -146,6 +146,15 @@ class Array:
 
         dispatch.block_until_ready([self._buf])
         return self
+
+    def copy_to_host_async(self) -> None:
+        """Starts copying the value to the host, so a later read does not wait for the copy
+        (nothing to do on CPU, whose buffers are host memory)."""
+        self._check_alive("copy_to_host_async")
+        from xfront import dispatch
+
+        for shard in (dispatch.addressable_shards(self) if self._multi() else (self,)):
+            dispatch.runtime.copy_to_host_async(shard._buf if shard is self else shard.data._buf)
 
     def is_ready(self) -> bool:
         self._check_alive("is_ready")

@@ -8,13 +8,16 @@ compiled and wrapped in a ``CompiledCall`` that ``xfront.api`` caches per signat
 
 from __future__ import annotations
 
+import logging
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
 import lowering.rules  # noqa: F401  (registers every lowering rule)
 from lowering import builder, runtime
+from lowering.rules import callback as _callback_rules
 from xfront import array as _array
 from xfront.core import dtypes
 from xfront.core.config import config
@@ -33,6 +36,8 @@ from xfront.core.trace import (
     invalid_input_error,
 )
 from xfront.lax.call import jit_p
+from xfront.lax.callback import take_callback_error
+from xfront.transfer_guard import check_host_to_device
 
 Array = _array.Array
 JaxlibError = runtime.JaxlibError
@@ -57,8 +62,16 @@ def default_backend() -> str:
 _default_device = None
 
 
+_default_device_changed = False  # once set, uncommitted arguments may be on any device
+
+
 def default_device():
     global _default_device
+    chosen = config.default_device  # (xfront.default_device)
+    if chosen is not None:
+        global _default_device_changed
+        _default_device_changed = True
+        return chosen if not isinstance(chosen, str) else runtime.local_devices(chosen)[0]
     if _default_device is None:
         _default_device = runtime.local_devices()[0]
     return _default_device
@@ -122,6 +135,7 @@ def to_array(x) -> Array:
     if isinstance(x, np.ndarray | np.generic):
         from xfront.core.trace import get_aval
 
+        check_host_to_device(x, explicit=False)  # (xfront.transfer_guard)
         return put(x, get_aval(x))
     if isinstance(x, Tracer):
         raise escaped_tracer_error(x, "eager evaluation")
@@ -148,18 +162,25 @@ def device_put(x, device=None) -> Array:
         x._check_alive("device_put")
         buf = runtime.copy_to_device(x._buf, x.aval, device)
         return Array._new(buf, x.aval, device)
+    if isinstance(x, np.ndarray | np.generic):
+        from xfront.core.trace import get_aval
+
+        check_host_to_device(x, explicit=True)
+        # straight to its device
+        return put(x, get_aval(x), device, committed=device is not None)
     arr = to_array(x)
     if device is None:
-        return arr if type(x) is not float else arr  # scalar cache entries are uncommitted
+        return arr  # (scalar cache entries are uncommitted)
     return device_put(arr, device)
 
 
 # ----------------------------------------------------------------------------------------------
 # Device -> host.
 
-_bitcast_for_host = {dtypes.bfloat16: np.dtype(np.uint16),
-                     dtypes.float8_e4m3fn: np.dtype(np.uint8),
-                     dtypes.float8_e5m2: np.dtype(np.uint8)}  # fmt: skip
+# Dtypes the buffer protocol refuses (ml_dtypes' bfloat16, float8 ...) are read as unsigned
+# integers of their width (bitcast on the device) and viewed back on the host.
+_bitcast_for_host = {dt: np.dtype(f"uint{8 * dt.itemsize}")
+                     for dt in (dtypes.bfloat16, dtypes.float8_e4m3fn, dtypes.float8_e5m2)}
 
 
 def to_numpy(arr: Array) -> np.ndarray:
@@ -190,7 +211,7 @@ class CompiledCall:
 
     __slots__ = ("exe", "device", "committed", "out_avals", "const_bufs", "in_avals", "name",
                  "donated", "module", "_move_uncommitted", "_execute", "_handlers", "_out_dev",
-                 "_out_pairs")
+                 "_out_pairs", "_effects", "_nan_graph")
 
     def __init__(self, exe, device, committed, out_avals, const_bufs, in_avals, name,
                  donated, module):
@@ -205,11 +226,18 @@ class CompiledCall:
         self.module = module
         # Uncommitted arrays live on the default device; a computation committed elsewhere
         # (because another argument is) moves them first.
-        self._move_uncommitted = committed and device != default_device()
+        # (Under xfront.default_device, uncommitted arrays may live on the previous default.)
+        self._move_uncommitted = (committed and device != default_device()) or (
+            _default_device_changed)
         self._execute = exe.execute_raw
         self._handlers = exe.handlers
         self._out_dev = device if committed else None
         self._out_pairs = [(a, a if not committed else (a, device)) for a in out_avals]
+        # Debugging hooks (both disable the inlined fast path): programs with effectful host
+        # callbacks are waited for (prints done when the call returns); with debug_nans the
+        # results are checked (xfront/nan_check.py; compile_closed sets the graph to re-run).
+        self._effects = _callback_rules.module_has_effects(module)
+        self._nan_graph = None
 
     def run(self, args: Sequence[Array]) -> list[Array]:
         """Runs on Arrays already checked against ``in_avals``; returns output Arrays."""
@@ -220,19 +248,38 @@ class CompiledCall:
         if self.const_bufs:
             bufs = self.const_bufs + bufs
         try:
-            outs = self._execute(bufs).consume_with_handlers(self._handlers)
+            if self._effects:
+                outs = runtime.execute_and_wait(self._execute, bufs, self._handlers)
+            else:
+                outs = self._execute(bufs).consume_with_handlers(self._handlers)
         except JaxlibError as e:
             raise call_error(e, self.name, args) from None
         dev = self._out_dev
         new = Array._new_with_sig
-        return [new(b, aval, dev, sig) for b, (aval, sig) in zip(outs, self._out_pairs)]
+        res = [new(b, aval, dev, sig) for b, (aval, sig) in zip(outs, self._out_pairs)]
+        if self._nan_graph is not None:
+            from xfront import nan_check
+
+            nan_check.check_call(self._nan_graph, self.name, args, res)
+        return res
+
+    def arg_shardings(self) -> list:
+        from xfront.sharding import SingleDeviceSharding
+
+        return [SingleDeviceSharding(self.device)] * len(self.in_avals)
+
+    def result_shardings(self) -> list:
+        from xfront.sharding import SingleDeviceSharding
+
+        return [SingleDeviceSharding(self.device)] * len(self.out_avals)
 
     def inline_spec(self, out_tree):
         """``(execute, handlers, out_aval, name)`` when the call may be inlined by the caller
         (one output, no consts, nothing committed), else None. ``caller`` and the jit fast path
         in ``xfront.api`` inline it: a Python call frame is a measurable part of a 4 us call."""
         if (self.const_bufs or self._move_uncommitted or self.committed
-                or len(self.out_avals) != 1 or out_tree.num_nodes != 1):
+                or len(self.out_avals) != 1 or out_tree.num_nodes != 1 or self._effects
+                or self._nan_graph is not None):
             return None
         return (self._execute, self._handlers, self.out_avals[0], self.name)
 
@@ -301,8 +348,11 @@ def compile_closed(closed: ClosedGraph, name: str, device=None, committed: bool 
     if module is None:
         module = lower(to_lower, name, donated, dev.platform)
     exe = _compile_cached(module, dev, to_lower.out_avals, name)
-    return CompiledCall(exe, dev, committed, to_lower.out_avals, const_bufs, graph.in_avals,
+    call = CompiledCall(exe, dev, committed, to_lower.out_avals, const_bufs, graph.in_avals,
                         name, tuple(donated), module)
+    if config.debug_nans or config.debug_infs:
+        call._nan_graph = closed
+    return call
 
 
 _compile_cache: dict = {}
@@ -316,10 +366,16 @@ def _compile_cached(module, device, out_avals, name):
     key = (text, device, tuple(out_avals))
     exe = _compile_cache.get(key)
     if exe is None:
+        start = time.perf_counter()
         try:
             exe = runtime.compile_module(module, device, out_avals)
         except JaxlibError as e:
             raise _runtime_error(e, f"compiling {name}") from None
+        if config.log_compiles:  # (xfront.log_compiles)
+            logging.getLogger("xfront").warning(
+                "Compiled %s on %s in %.1f ms (results: %s)", name, device,
+                1e3 * (time.perf_counter() - start),
+                ", ".join(a.str_short() for a in out_avals) or "none")
         if len(_compile_cache) >= _COMPILE_CACHE_SIZE:
             _compile_cache.pop(next(iter(_compile_cache)))
         _compile_cache[key] = exe
@@ -438,6 +494,9 @@ config.add_listener(clear_caches)
 
 
 def _runtime_error(e: Exception, doing: str) -> Exception:
+    raised = take_callback_error(e, doing)  # a host callback's own exception, re-raised as itself
+    if raised is not None:
+        return raised
     return XlaRuntimeError(f"XLA runtime error while {doing}: {e}")
 
 
@@ -495,20 +554,29 @@ def device_put_sharded(x, sharding) -> Array:
         return sharding_constraint_p.bind(x, sharding=sharding)
     if isinstance(sharding, sh.SingleDeviceSharding):
         return device_put(x, sharding.device)
-    arr = x if type(x) is Array else to_array(x)
-    if _array_sharding(arr) == sharding:
-        return arr
-    arr._check_alive("device_put")
-    aval = arr.aval
+    if isinstance(x, np.ndarray | np.generic):  # host data goes straight to the blocks
+        from xfront.core.trace import get_aval
+
+        aval = get_aval(x)
+        host = _host_array(x, aval)
+    else:
+        arr = x if type(x) is Array else to_array(x)
+        if _array_sharding(arr) == sharding:
+            return arr
+        arr._check_alive("device_put")
+        aval = arr.aval
+        host = None
     if hasattr(sharding, "check_shape"):
         sharding.check_shape(aval.shape, "device_put: ")
-    host = np.asarray(to_numpy(arr))
+    if host is None:
+        host = np.asarray(to_numpy(arr))
     devs, shards = [], []
     local = sharding.addressable_devices
     for d, idx in sharding.devices_indices_map(aval.shape).items():
         if d in local:
             devs.append(d)
-            shards.append(np.ascontiguousarray(host[idx]))
+            # (np.ascontiguousarray would make a 0-d block 1-d)
+            shards.append(np.asarray(host[idx], order="C"))
     order = {d: i for i, d in enumerate(sharding._device_assignment)}
     pairs = sorted(zip(devs, shards), key=lambda p: order[p[0]])
     buf = runtime.put_shards([s for _, s in pairs], aval, [d for d, _ in pairs],
@@ -525,13 +593,33 @@ def _sharded_to_numpy(arr: Array, sharding) -> np.ndarray:
             f"reading an array ({arr.aval.str_short()}) sharded over devices of other processes: "
             "only this process's blocks are here (use x.addressable_shards, or "
             "multihost_utils-style gathering with a jitted all_gather first)")
-    if len(shards) == 1 or sharding.is_fully_replicated:
+    if len(shards) == 1:
         return np.asarray(to_numpy(shards[0].data))
     out = np.empty(arr.aval.shape, arr.aval.dtype)
+    done = set()
     for s in shards:
-        if s.replica_id == 0:
+        key = _index_key(s.index)
+        if key not in done:
+            done.add(key)
             out[s.index] = np.asarray(to_numpy(s.data))
     out.flags.writeable = False
+    return out
+
+
+def _index_key(index) -> tuple:
+    return tuple((s.start, s.stop) for s in index)
+
+
+def replica_ids(sharding, shape) -> dict:
+    """{device: replica id} over *all* the sharding's devices (as JAX): the devices holding the
+    same block are numbered 0, 1, ... in the sharding's device order, across processes."""
+    index_map = sharding.devices_indices_map(tuple(shape))
+    count: dict = {}
+    out = {}
+    for d in sharding._device_assignment:
+        key = _index_key(index_map[d])
+        out[d] = count.get(key, 0)
+        count[key] = out[d] + 1
     return out
 
 
@@ -542,20 +630,18 @@ def addressable_shards(arr: Array) -> list:
     sharding = _array_sharding(arr)
     if sharding is None:
         return [Shard(arr.device, (slice(None),) * arr.ndim, arr, 0)]
-    index_map = sharding.devices_indices_map(arr.aval.shape)
+    shape = arr.aval.shape
+    index_map = sharding.devices_indices_map(shape)
+    rids = replica_ids(sharding, shape)
     local = [d for d in sharding._device_assignment if d in sharding.addressable_devices]
     bufs = runtime.shard_buffers(arr._buf) if len(local) > 1 or sharding.num_devices > 1 \
         else [arr._buf]
-    seen: dict = {}
     out = []
     for d, b in zip(local, bufs):
         idx = index_map[d]
-        key = tuple((s.start, s.stop) for s in idx)
-        rid = seen.get(key, 0)
-        seen[key] = rid + 1
-        shape = tuple(len(range(*s.indices(n))) for s, n in zip(idx, arr.aval.shape))
-        aval = ShapedArray(shape, arr.aval.dtype, arr.aval.weak_type)
-        out.append(Shard(d, idx, Array._new(b, aval, d), rid))
+        block = tuple(len(range(*s.indices(n))) for s, n in zip(idx, shape))
+        aval = ShapedArray(block, arr.aval.dtype, arr.aval.weak_type)
+        out.append(Shard(d, idx, Array._new(b, aval, d), rids[d]))
     return out
 
 
@@ -610,14 +696,44 @@ def spmd_assignment(arrs, in_shardings, out_shardings, closed: ClosedGraph, what
 
 
 def compile_call(closed: ClosedGraph, name: str, arrs, donated=(), in_shardings=None,
-                 out_shardings=None):
+                 out_shardings=None, module=None):
     """Compiles ``closed`` for arguments ``arrs``: on one device, or as an SPMD program when
-    shardings (explicit, carried by the arguments, or named in the graph) span several."""
+    shardings (explicit, carried by the arguments, or named in the graph) span several.
+    ``module``: the module ``lower_call`` made for the same arguments (``Lowered.compile``)."""
     devices, mesh = spmd_assignment(arrs, in_shardings, out_shardings, closed, name)
     if devices is None:
         device, committed = placement(arrs, name)
-        return compile_closed(closed, name, device, committed, donated)
-    return compile_spmd(closed, name, devices, mesh, arrs, in_shardings, out_shardings, donated)
+        return compile_closed(closed, name, device, committed, donated, module)
+    return compile_spmd(closed, name, devices, mesh, arrs, in_shardings, out_shardings, donated,
+                        module)
+
+
+class AbstractArg:
+    """An argument known only by its aval and requested placement (a ShapeDtypeStruct, a NumPy
+    value) when lowering or compiling ahead of time; it answers the placement questions
+    ``compile_call`` asks an Array."""
+
+    __slots__ = ("aval", "_sharding", "_committed_device")
+
+    def __init__(self, aval: ShapedArray, sharding=None):
+        from xfront import sharding as sh
+
+        self.aval = aval
+        self._sharding = None
+        self._committed_device = None
+        if isinstance(sharding, sh.SingleDeviceSharding):
+            self._committed_device = sharding.device
+        elif sharding is not None:
+            if hasattr(sharding, "check_shape"):
+                sharding.check_shape(aval.shape, f"argument {aval.str_short()}: ")
+            self._sharding = sharding
+
+
+def aot_args(leaves, avals, shardings) -> list:
+    """Arrays as they are; every other argument leaf as an AbstractArg of its aval and the
+    sharding its ShapeDtypeStruct asked for (None: placed like a NumPy value)."""
+    return [x if type(x) is Array else AbstractArg(a, s)
+            for x, a, s in zip(leaves, avals, shardings)]
 
 
 def _spmd_layouts(closed, name, mesh, arrs, in_shardings, out_shardings):
@@ -674,13 +790,15 @@ def lower_call(closed: ClosedGraph, name: str, args, donated=(), in_shardings=No
     return lower_spmd(closed, name, devices, *layouts, donated)
 
 
-def compile_spmd(closed, name, devices, mesh, arrs, in_shardings, out_shardings, donated=()):
+def compile_spmd(closed, name, devices, mesh, arrs, in_shardings, out_shardings, donated=(),
+                 module=None):
     from xfront import sharding as sh
 
     graph = closed.graph
     const_sh, in_sh, out_sh = _spmd_layouts(closed, name, mesh, arrs, in_shardings,
                                             out_shardings)
-    module = lower_spmd(closed, name, devices, const_sh, in_sh, out_sh, donated)
+    if module is None:
+        module = lower_spmd(closed, name, devices, const_sh, in_sh, out_sh, donated)
     text = builder.module_text(module)
     key = ("spmd", text, devices, tuple(graph.out_avals))
     exe = _compile_cache.get(key)
@@ -692,12 +810,23 @@ def compile_spmd(closed, name, devices, mesh, arrs, in_shardings, out_shardings,
         _compile_cache[key] = exe
     final_out = []
     for s, t, a in zip(out_sh, exe.out_tilings, graph.out_avals):
-        if s is None or s._tile(a.ndim) != t:
+        if s is None or _tiling_key(s._tile(a.ndim)) != _tiling_key(t):
             s = sh.named_from_tiling(mesh, a.ndim, t)
+        # A result laid out like an argument gets the argument's very Sharding object, so a
+        # result fed back in (a training loop) passes SpmdCall.run's check by identity.
+        s = next((i for i in in_sh if i is s or i == s), s)
         final_out.append(s)
     const_bufs = [device_put_sharded(c, s)._buf for c, s in zip(closed.consts, const_sh)]
     return SpmdCall(exe, name, in_sh, final_out, graph.in_avals, graph.out_avals, const_bufs,
                     module, tuple(donated))
+
+
+def _tiling_key(tiling):
+    """A tiling with every fully replicated form (any positions, any copy count) made one."""
+    tile = tiling[0]
+    if all(t == 1 for t in tile):
+        return tuple(tile), (0,), 1
+    return tiling
 
 
 class SpmdCall:
@@ -706,7 +835,7 @@ class SpmdCall:
 
     __slots__ = ("exe", "name", "in_shardings", "out_shardings", "in_avals", "out_avals",
                  "const_bufs", "module", "donated", "_handlers", "_block", "device",
-                 "committed")
+                 "committed", "_in_pairs", "_out_triples")
 
     def __init__(self, exe, name, in_shardings, out_shardings, in_avals, out_avals, const_bufs,
                  module, donated):
@@ -726,12 +855,20 @@ class SpmdCall:
         # On a small host, free-running executables with collectives can deadlock XLA's CPU
         # worker pool; then each call waits for its results (see runtime.collectives_may_deadlock).
         self._block = exe.has_collectives and runtime.collectives_may_deadlock()
+        # Per call, only what varies is computed: the expected signature of each argument
+        # (an Array laid out as expected has exactly this ``_sig``, usually the same object,
+        # so the check is an identity test) and each result's (aval, sharding, signature).
+        self._in_pairs = list(zip(in_shardings, [(a, s) for a, s in zip(in_avals,
+                                                                       in_shardings)]))
+        self._out_triples = [(a, s, (a, s)) for a, s in zip(out_avals, out_shardings)]
 
     def run(self, args: Sequence[Array]) -> list[Array]:
-        bufs = list(self.const_bufs)
-        for a, s in zip(args, self.in_shardings):
-            if _array_sharding(a) != s:
-                a = device_put_sharded(a, s)
+        bufs = self.const_bufs.copy()
+        for a, (s, sig) in zip(args, self._in_pairs):
+            got = a._sig
+            if got is not sig and got != sig:
+                if _array_sharding(a) != s:
+                    a = device_put_sharded(a, s)
             bufs.append(a._buf)
         try:
             outs = self.exe.execute_raw(bufs).consume_with_handlers(self._handlers)
@@ -739,8 +876,23 @@ class SpmdCall:
             raise call_error(e, self.name, args) from None
         if self._block:
             runtime.block_until_ready(outs)
-        new = Array._new_sharded
-        return [new(b, a, s) for b, a, s in zip(outs, self.out_avals, self.out_shardings)]
+        new = _new_array
+        res = []
+        for b, (aval, s, sig) in zip(outs, self._out_triples):
+            r = new(Array)
+            r._buf = b
+            r.aval = aval
+            r._committed_device = None
+            r._sharding = s
+            r._sig = sig
+            res.append(r)
+        return res
+
+    def arg_shardings(self) -> list:
+        return list(self.in_shardings)
+
+    def result_shardings(self) -> list:
+        return list(self.out_shardings)
 
     def inline_spec(self, out_tree):
         return None
@@ -797,13 +949,48 @@ def make_array_from_single_device_arrays(shape, sharding, arrays) -> Array:
 
 def make_array_from_callback(shape, sharding, data_callback) -> Array:
     """A global Array whose block on each local device is ``data_callback(index)``."""
-    shape = tuple(shape)
+    shape = tuple(int(n) for n in shape)
+    if hasattr(sharding, "check_shape"):
+        sharding.check_shape(shape, "make_array_from_callback: ")
     index = sharding.devices_indices_map(shape)
+    local = sharding.addressable_devices
     blocks = []
+    dtype = None
     for d in sharding._device_assignment:
-        if d in sharding.addressable_devices:
-            blocks.append(device_put(np.asarray(data_callback(index[d])), d))
+        if d not in local:
+            continue
+        idx = index[d]
+        want = tuple(len(range(*s.indices(n))) for s, n in zip(idx, shape))
+        data = data_callback(idx)
+        if isinstance(data, Array):
+            got_shape, got_dtype = data.aval.shape, data.aval.dtype
+        else:
+            data = np.asarray(data)
+            got_shape, got_dtype = data.shape, data.dtype
+        if tuple(got_shape) != want:
+            raise XfrontValueError(
+                f"make_array_from_callback: data_callback(index={_index_str(idx)}) for device "
+                f"{d} returned an array of shape {tuple(got_shape)} but the sharding gives that "
+                f"device a block of shape {want} (global shape {shape}, {sharding})")
+        if dtype is None:
+            dtype = got_dtype
+        elif got_dtype != dtype:
+            raise XfrontValueError(
+                f"make_array_from_callback: data_callback(index={_index_str(idx)}) for device "
+                f"{d} returned dtype {got_dtype} but earlier blocks had dtype {dtype}; every "
+                "block must have the same dtype")
+        blocks.append(device_put(data, d))
     return make_array_from_single_device_arrays(shape, sharding, blocks)
+
+
+def _index_str(index) -> str:
+    """A block index as NumPy slice syntax: ``[0:2, :]``."""
+    parts = []
+    for s in index:
+        a = "" if s.start is None else str(s.start)
+        b = "" if s.stop is None else str(s.stop)
+        parts.append(f"{a}:{b}")
+    return "[" + ", ".join(parts) + "]"
 
 
 def make_array_from_process_local_data(sharding, local_data, global_shape=None) -> Array:
@@ -834,5 +1021,5 @@ def make_array_from_process_local_data(sharding, local_data, global_shape=None) 
             a, b, _ = s.indices(global_shape[dim])
             sl.append(slice(a - starts[dim], b - starts[dim]))
         block = local_data[tuple(sl)]
-        blocks.append(device_put(np.ascontiguousarray(block), d))
+        blocks.append(device_put(np.asarray(block, order="C"), d))
     return make_array_from_single_device_arrays(global_shape, sharding, blocks)

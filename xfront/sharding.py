@@ -116,6 +116,8 @@ class Mesh:
         return "Mesh(" + ", ".join(f"{n!r}: {s}" for n, s in self.shape.items()) + ")"
 
     def __eq__(self, other):
+        if other is self:
+            return True
         return (type(other) is Mesh and self._ids == other._ids
                 and self.axis_names == other.axis_names
                 and self.devices.shape == other.devices.shape)
@@ -327,7 +329,7 @@ class SingleDeviceSharding(Sharding):
 class NamedSharding(Sharding):
     """An array split over a ``Mesh`` according to a ``PartitionSpec``."""
 
-    __slots__ = ("mesh", "spec", "_hash", "_cache")
+    __slots__ = ("mesh", "spec", "_hash", "_cache", "_key")
 
     def __init__(self, mesh: Mesh, spec: PartitionSpec = PartitionSpec(), *,
                  memory_kind=None):
@@ -354,7 +356,14 @@ class NamedSharding(Sharding):
                 "than once")
         self.mesh = mesh
         self.spec = spec
-        self._hash = hash((mesh, tuple(spec)))
+        # What equality compares: the mesh and the spec with equivalent spellings made one
+        # (P("x") == P("x", None) == P(("x",)); P(()) == P(None)).
+        norm = [None if p in ((), None) else p[0] if isinstance(p, tuple) and len(p) == 1
+                else p for p in spec]
+        while norm and norm[-1] is None:
+            norm.pop()
+        self._key = (mesh, tuple(norm))
+        self._hash = hash(self._key)
         self._cache: dict = {}
         del memory_kind
 
@@ -419,18 +428,10 @@ class NamedSharding(Sharding):
     def __eq__(self, other):
         if other is self:
             return True
-        if type(other) is not NamedSharding:
-            return False
-        if self.mesh != other.mesh:
-            return False
-        a, b = list(self.spec), list(other.spec)
-        n = max(len(a), len(b))
-        norm = (lambda s: [None if p == () else (p[0] if isinstance(p, tuple) and len(p) == 1
-                                                  else p) for p in s + [None] * (n - len(s))])
-        return norm(a) == norm(b)
+        return type(other) is NamedSharding and self._key == other._key
 
     def __hash__(self):
-        return hash(self.mesh)
+        return self._hash
 
     def __repr__(self):
         return f"NamedSharding(mesh={self.mesh!r}, spec={self.spec!r})"
