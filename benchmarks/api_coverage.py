@@ -54,15 +54,11 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "softmax_custom_jvp": "a transient jax flag (xfront.nn.softmax always has its "
                               "custom JVP)",
         "jax2tf_associative_scan_reductions": "a jax2tf (TensorFlow export) option",
-        "debug_key_reuse": "typed PRNG keys with key-reuse checking are not supported",
-        "default_prng_impl": "one PRNG implementation (threefry); no typed-key impls",
+        "debug_key_reuse": "PRNG key-reuse checking is not supported",
+        "default_prng_impl": "one PRNG implementation (threefry2x32)",
         "enable_custom_prng": "custom PRNG implementations are not supported",
-        "legacy_prng_key": "typed PRNG keys are not supported (keys are uint32 arrays)",
+        "legacy_prng_key": "a switch to warn on raw uint32 keys; xfront accepts raw and typed keys",
         "threefry_partitionable": "xfront's threefry is bit-exact with jax's default only",
-        "explain_cache_misses": "not yet: jit cache-miss explanations",
-        "no_execution": "not yet: a guard that forbids running compiled programs",
-        "no_tracing": "not yet: a guard that forbids tracing",
-        "fwd_and_bwd": "not yet: split a function into forward and backward functions (use vjp)",
     },
     "numpy": {
         "character": "string dtypes are not supported",

@@ -608,3 +608,116 @@ def test_roots():
     _close(np.sort_complex(np.asarray(under_jit)), [1, 2])
     with pytest.raises(TypeError, match="strip_zeros=False"):
         xf.jit(xnp.roots)(np.array([1.0, -3.0, 2.0]))
+
+
+# ----------------------------------------------------------------------------------------------
+# det's derivative at singular matrices: the cofactor matrix (the transposed adjugate).
+
+
+def _cofactor(a):
+    """The cofactor matrix of each matrix in ``a`` from its minors, in float64."""
+    a = np.asarray(a, np.float64)
+    if a.ndim > 2:
+        return np.stack([_cofactor(x) for x in a])
+    n = a.shape[-1]
+    c = np.ones_like(a)
+    if n > 1:
+        for i in range(n):
+            for j in range(n):
+                minor = np.delete(np.delete(a, i, 0), j, 1)
+                c[i, j] = (-1) ** (i + j) * np.linalg.det(minor)
+    return c
+
+
+_SINGULAR = {
+    "rank1_2x2": [[1, 2], [2, 4]],
+    "nilpotent_2x2": [[0, 1], [0, 0]],  # two zero pivots, still rank n - 1
+    "zero_2x2": [[0, 0], [0, 0]],
+    "rank2_3x3": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+    "middle_zero_pivot_3x3": [[1, 1, 0], [1, 1, 0], [0, 0, 1]],
+    "dependent_column_3x3": [[2, 4, 1], [1, 2, 5], [3, 6, 0]],
+    "rank1_3x3": np.outer([1, 2, 3], [4, -5, 6]),
+    "shift_4x4": np.eye(4, k=1),  # three zero pivots, rank 3
+    "repeated_row_4x4": [[1, 2, 0, 3], [2, -1, 4, 1], [0, 3, 1, 2], [1, 2, 0, 3]],
+    "1x1": [[0]],
+}
+
+
+@pytest.mark.parametrize("dt", [f32, f64], ids=str)
+@pytest.mark.parametrize("name", list(_SINGULAR))
+def test_det_grad_at_singular_matrices_is_the_cofactor_matrix(name, dt, request, rng):
+    if dt == f64:
+        request.getfixturevalue("x64")
+    a = np.asarray(_SINGULAR[name], dt)
+    assert float(LA.det(a)) == 0.0 or abs(float(LA.det(a))) < 1e-5
+    want = _cofactor(a)
+    tol = dict(rtol=1e-5, atol=1e-5 * max(1.0, np.abs(want).max())) if dt == f32 else \
+        dict(rtol=1e-12, atol=1e-12 * max(1.0, np.abs(want).max()))
+    _close(xf.grad(LA.det)(a), want, **tol)
+    _close(xf.jit(xf.grad(LA.det))(a), want, **tol)
+    t = rng.standard_normal(a.shape).astype(dt)
+    _, tangent = xf.jvp(LA.det, (a,), (t,))
+    _close(tangent, np.sum(want * t), **tol)
+
+
+def test_det_grad_known_cofactor_values():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]], np.float32)
+    np.testing.assert_array_equal(xf.grad(LA.det)(a), [[4.0, -2.0], [-2.0, 1.0]])
+    np.testing.assert_array_equal(xf.grad(LA.det)(np.eye(2, k=1, dtype=np.float32)),
+                                  [[0.0, 0.0], [-1.0, 0.0]])
+    np.testing.assert_array_equal(xf.grad(LA.det)(np.ones((3, 3), np.float32)),
+                                  np.zeros((3, 3)))  # rank 1 <= n - 2: adj(a) = 0
+
+
+@pytest.mark.parametrize("dt", [f32, f64], ids=str)
+def test_det_grad_batched_singular_and_nonsingular(dt, request, rng):
+    if dt == f64:
+        request.getfixturevalue("x64")
+    three = [np.asarray(v, dt) for k, v in _SINGULAR.items() if k.endswith("3x3")]
+    a = np.stack([*three, _randn(rng, (3, 3), dt) + 2 * np.eye(3, dtype=dt)])
+    want = _cofactor(a)
+    tol = _tol(dt) if dt == f64 else dict(rtol=1e-4, atol=1e-4 * np.abs(want).max())
+    _close(xf.grad(lambda x: LA.det(x).sum())(a), want, dt, **tol)
+    _close(xf.jit(xf.grad(lambda x: LA.det(x).sum()))(a[None]), want[None], dt, **tol)
+    loop = np.stack([np.asarray(xf.grad(LA.det)(x)) for x in a])
+    _close(loop, want, dt, **tol)
+    _close(xf.vmap(xf.grad(LA.det))(a), loop, dt, **tol)
+    moved = xf.vmap(xf.grad(LA.det), in_axes=2, out_axes=2)(np.moveaxis(a, 0, 2))
+    _close(np.moveaxis(np.asarray(moved), 2, 0), loop, dt, **tol)
+    _close(xf.jit(xf.vmap(xf.grad(LA.det)))(a), loop, dt, **tol)
+
+
+def test_det_grads_at_nonsingular_matrices_are_unchanged(x64, rng):
+    a = rng.standard_normal((2, 3, 3)) + 2 * np.eye(3)
+    near = np.array([[1.0, 2.0], [2.0, 4.001]])  # nearly singular, one tiny pivot
+    for x in (a, near, np.eye(3), rng.standard_normal((4, 4))):
+        _grads(LA.det, x)
+        want = np.linalg.det(x)[..., None, None] * np.swapaxes(np.linalg.inv(x), -1, -2)
+        _close(xf.grad(lambda y: LA.det(y).sum())(x), want, f64, rtol=1e-9, atol=1e-9)
+    ac = a + 0.3j * rng.standard_normal(a.shape)
+    _grads(LA.det, ac, order=1)
+
+
+def test_det_and_slogdet_grads_at_singular_matrices_match_jax(jax_oracle, x64, rng):
+    jax = jax_oracle
+    jnp = jax.numpy
+    jax.config.update("jax_enable_x64", True)
+    cases = [np.asarray(v, f64) for k, v in _SINGULAR.items() if not k.endswith("4x4")]
+    # n >= 4: JAX's cofactor solve is exact when the zero pivot is the last one (generic).
+    b = rng.integers(-3, 4, (2, 5, 4)).astype(f64)
+    cases += [x @ x.T for x in b] + [np.asarray(_SINGULAR["repeated_row_4x4"], f64)]
+    for x in cases:
+        got = np.asarray(xf.grad(LA.det)(x))
+        want = np.asarray(jax.grad(jnp.linalg.det)(jnp.asarray(x)))
+        scale = max(1.0, np.abs(want).max())
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+        np.testing.assert_allclose(got, _cofactor(x), rtol=1e-9, atol=1e-9 * scale)
+    # slogdet keeps the plain rule: at a singular matrix no entry of the log|det| gradient is
+    # finite, in JAX as here, and the sign's gradient is zero.
+    for x in cases[:4]:
+        if np.abs(x).max() == 0:
+            continue
+        got = np.asarray(xf.grad(lambda y: LA.slogdet(y)[1])(x))
+        want = np.asarray(jax.grad(lambda y: jnp.linalg.slogdet(y)[1])(jnp.asarray(x)))
+        assert not np.isfinite(want).any() and not np.isfinite(got).any()
+        np.testing.assert_array_equal(xf.grad(lambda y: LA.slogdet(y)[0])(x), np.zeros_like(x))

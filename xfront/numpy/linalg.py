@@ -8,7 +8,10 @@ and ``numpy.linalg.LinAlgError``) naming the function and the shapes.
 
 ``solve``, ``det``, ``slogdet`` and ``pinv`` carry their own derivative rules (``custom_jvp``):
 the derivative of a solve is one more solve with the same factorization, that of det is
-``det(a) * trace(solve(a, da))``.
+``trace(adj(a) da)`` with the adjugate ``adj(a) = det(a) a^{-1}`` formed from the LU factors
+without dividing by a zero pivot, so it is exact at singular matrices too (the cofactor matrix
+as gradient; zero for rank <= n - 2). slogdet's derivative is ``trace(solve(a, da))``: inf/NaN
+at singular matrices, as in JAX.
 """
 
 from __future__ import annotations
@@ -455,27 +458,80 @@ def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
 
 
 def _lu_det_parts(a):
-    """LU factors' diagonal and the permutation's parity (True: odd)."""
-    lu, pivots, _ = lax_linalg.lu(a)
+    """LU factors, permutation, U's diagonal and the permutation's parity (True: odd)."""
+    lu, pivots, perm = lax_linalg.lu(a)
     diag = diagonal(lu)
     k = _shape(pivots)[-1]
     swaps = xnp.sum(pivots != xnp.arange(k, dtype=np.int32), axis=-1)
-    return diag, (swaps % 2) == 1
+    return lu, perm, diag, (swaps % 2) == 1
+
+
+def _parity_sign(odd, dt):
+    return xnp.where(odd, -1, 1).astype(dt)
+
+
+def _triangular_adjugate(lu, u):
+    """adj(U) = det(U) U^{-1} for the upper factor U packed in ``lu`` (diagonal ``u``), exact
+    for any rank: no division by a zero pivot.
+
+    Let Z be the indices of the zero pivots (m of them), W the inverse of U with those pivots
+    replaced by 1, and p the product of the nonzero pivots. Then
+      m = 0:  adj(U) = p W;
+      m >= 1: adj(U) = p kappa W e_f e_l^T W, with f, l the first and last index in Z and
+              kappa the product of W[z_i, z_{i+1}] over consecutive zero pivots (1 if m = 1).
+    (U(t) = U + t E_Z has det(U(t)) = p t^m; adj(U) is the coefficient of t^m in
+    det(U(t)) U(t)^{-1}, which Woodbury's identity with the nilpotent I - E_Z^T W E_Z gives.)
+    kappa vanishes when rank(U) <= n - 2, as adj(U) does.
+    """
+    n = _shape(lu)[-1]
+    dt = _shape_dtype(lu)
+    zero = u == 0
+    eye = xnp.eye(n, dtype=bool)
+    u_safe = xnp.where(zero, xnp.ones_like(u), u)
+    w = lax_linalg.triangular_solve(xnp.where(eye, u_safe[..., None, :], lu),
+                                    xnp.broadcast_to(xnp.eye(n, dtype=dt), _shape(lu)),
+                                    left_side=True, lower=False)
+    p = xnp.prod(u_safe, axis=-1)
+    count = xnp.cumsum(zero.astype(np.int32), axis=-1)
+    m = count[..., -1:]
+    first = zero & (count == 1)
+    last = zero & (count == m)
+    consecutive = zero[..., :, None] & zero[..., None, :] & (
+        count[..., None, :] - count[..., :, None] == 1)
+    kappa = xnp.prod(xnp.where(consecutive, w, xnp.ones_like(w)), axis=(-2, -1))
+    col_f = xnp.sum(xnp.where(first[..., None, :], w, xnp.zeros_like(w)), axis=-1)
+    row_l = xnp.sum(xnp.where(last[..., :, None], w, xnp.zeros_like(w)), axis=-2)
+    nonsingular = xnp.where((m == 0)[..., None], w, xnp.zeros_like(w))
+    rank_one = kappa[..., None, None] * col_f[..., :, None] * row_l[..., None, :]
+    return p[..., None, None] * (nonsingular + rank_one)
+
+
+def _adjugate(lu, perm, u, odd):
+    """adj(a) = det(a) a^{-1} from a = P^T L U: sign(P) adj(U) L^{-1} P."""
+    n = _shape(lu)[-1]
+    dt = _shape_dtype(lu)
+    adj_u = _triangular_adjugate(lu, u)
+    x = lax_linalg.triangular_solve(lu, adj_u, left_side=False, lower=True,
+                                    unit_diagonal=True)
+    p = (perm[..., :, None] == xnp.arange(n, dtype=np.int32)).astype(dt)
+    return _parity_sign(odd, dt)[..., None, None] * xnp.matmul(x, p)
 
 
 @custom_jvp
 def _det(a):
-    diag, odd = _lu_det_parts(a)
-    sign = xnp.where(odd, -1, 1).astype(a.dtype)
-    return sign * xnp.prod(diag, axis=-1)
+    _, _, diag, odd = _lu_det_parts(a)
+    return _parity_sign(odd, a.dtype) * xnp.prod(diag, axis=-1)
 
 
 @_det.defjvp
 def _det_jvp(primals, tangents):
     (a,), (t,) = primals, tangents
-    d = _det(a)
-    # d det(a) = det(a) tr(a^{-1} da).
-    return d, d * _trace(_lu_solve(a, t))
+    lu, perm, diag, odd = _lu_det_parts(a)
+    d = _parity_sign(odd, a.dtype) * xnp.prod(diag, axis=-1)
+    # d det(a) = tr(adj(a) da), with the adjugate adj(a) = det(a) a^{-1} formed without
+    # dividing by a zero pivot: exact at singular matrices too.
+    adj = _adjugate(lu, perm, diag, odd)
+    return d, xnp.sum(xnp.swapaxes(adj, -1, -2) * t, axis=(-2, -1))
 
 
 def _trace(x):
@@ -486,7 +542,8 @@ _det_jit = jit(_det)
 
 
 def det(a):
-    """Determinant of square matrices (via LU); its derivative is det(a) tr(a^{-1} da)."""
+    """Determinant of square matrices (via LU). Its derivative is tr(adj(a) da), exact at
+    singular matrices too: the gradient is the cofactor matrix adj(a)^T."""
     a = _inexact("det", a)
     _check_square("det", a)
     if _shape(a)[-1] == 0:
@@ -496,7 +553,7 @@ def det(a):
 
 @custom_jvp
 def _slogdet(a):
-    diag, odd = _lu_det_parts(a)
+    _, _, diag, odd = _lu_det_parts(a)
     dt = a.dtype
     absd = xnp.abs(diag)
     logdet = xnp.sum(xnp.log(absd), axis=-1)
