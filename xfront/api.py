@@ -19,7 +19,12 @@ from xfront import dispatch
 from xfront.array import Array
 from xfront.core import dtypes
 from xfront.core.config import config
-from xfront.core.errors import XfrontTypeError, XfrontValueError
+from xfront.core.errors import (
+    XfrontTypeError,
+    XfrontValueError,
+    api_boundary,
+    drop_internal_frames,
+)
 from xfront.core.ir import ClosedGraph, ShapedArray
 from xfront.core.trace import Tracer, _state, eval_trace, get_aval
 from xfront.interpreters.staging import DebugInfo, trace_to_graph
@@ -381,7 +386,11 @@ class JitFunction:
 
     # -- calling -------------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        return self._call_slow(args, kwargs)
+        try:
+            return self._call_slow(args, kwargs)
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     def make_callable(self):
         """The function ``jit`` returns: a plain closure (cheaper to call than an object with
@@ -393,51 +402,57 @@ class JitFunction:
         new_array = object.__new__
 
         def jitted(*args, **kwargs):
-            if fast_ok and not kwargs and state.trace is eval_:
-                try:
-                    n = len(args)
-                    if n == 2:
-                        key = (args[0]._sig, args[1]._sig)
-                    elif n == 1:
-                        key = (args[0]._sig,)
-                    else:
-                        key = tuple([x._sig for x in args])
-                except AttributeError:  # a pytree or a non-Array leaf
-                    leaves, treedef = _flatten(args)
+            try:
+                if fast_ok and not kwargs and state.trace is eval_:
                     try:
-                        entry = cache.get((treedef, tuple([x._sig for x in leaves])))
-                    except AttributeError:
-                        entry = None
-                    if entry is not None:
-                        return entry.fast(leaves)
-                else:
-                    fast = flat_cache.get(key)
-                    if fast is not None:
-                        if fast.__class__ is not tuple:
-                            return fast(args)
-                        # The commonest case, inlined (as dispatch's call_one; see inline_spec).
-                        execute, handlers, aval, name = fast
-                        if n == 2:  # (a comprehension costs a frame on Python 3.11)
-                            bufs = [args[0]._buf, args[1]._buf]
+                        n = len(args)
+                        if n == 2:
+                            key = (args[0]._sig, args[1]._sig)
                         elif n == 1:
-                            bufs = [args[0]._buf]
+                            key = (args[0]._sig,)
                         else:
-                            bufs = [x._buf for x in args]
+                            key = tuple([x._sig for x in args])
+                    except AttributeError:  # a pytree or a non-Array leaf
+                        leaves, treedef = _flatten(args)
                         try:
-                            (b,) = execute(bufs).consume_with_handlers(handlers)
-                        except dispatch.JaxlibError as e:
-                            raise dispatch.call_error(e, name, args) from None
-                        out = new_array(Array)
-                        out._buf = b
-                        out.aval = aval
-                        out._committed_device = None
-                        out._sig = aval
-                        return out
-            return slow(args, kwargs)
+                            entry = cache.get((treedef, tuple([x._sig for x in leaves])))
+                        except AttributeError:
+                            entry = None
+                        if entry is not None:
+                            return entry.fast(leaves)
+                    else:
+                        fast = flat_cache.get(key)
+                        if fast is not None:
+                            if fast.__class__ is not tuple:
+                                return fast(args)
+                            # The commonest case, inlined (as dispatch's call_one; see inline_spec).
+                            execute, handlers, aval, name = fast
+                            if n == 2:  # (a comprehension costs a frame on Python 3.11)
+                                bufs = [args[0]._buf, args[1]._buf]
+                            elif n == 1:
+                                bufs = [args[0]._buf]
+                            else:
+                                bufs = [x._buf for x in args]
+                            try:
+                                (b,) = execute(bufs).consume_with_handlers(handlers)
+                            except dispatch.JaxlibError as e:
+                                raise dispatch.call_error(e, name, args) from None
+                            out = new_array(Array)
+                            out._buf = b
+                            out.aval = aval
+                            out._committed_device = None
+                            out._sig = aval
+                            return out
+                return slow(args, kwargs)
+            except Exception as e:  # free until raised: only the except path works
+                drop_internal_frames(e)
+                raise
 
         functools.update_wrapper(jitted, self.fun, updated=())
         _jitted_functions[jitted] = self
-        for name in ("lower", "trace", "eval_shape", "clear_cache", "_cache_size"):
+        for name in ("lower", "trace", "eval_shape"):
+            setattr(jitted, name, api_boundary(getattr(self, name)))
+        for name in ("clear_cache", "_cache_size"):
             setattr(jitted, name, getattr(self, name))
         return jitted
 
@@ -670,6 +685,7 @@ def _is_sharding_leaf(x) -> bool:
     return x is None or isinstance(x, Sharding | PartitionSpec)
 
 
+@api_boundary
 def jit(fun: Callable | None = None, *, static_argnums=None, static_argnames=None,
         donate_argnums=None, donate_argnames=None, keep_unused: bool = False,
         inline: bool = False, in_shardings=None, out_shardings=None, **unsupported):
@@ -710,7 +726,11 @@ def make_ir(fun: Callable, static_argnums=(), static_argnames=(), *, return_shap
     @functools.wraps(fun, updated=())
     def make(*args, **kwargs):
         target = jitted or JitFunction(fun, static_argnums, static_argnames)
-        t = target.trace(*args, **kwargs)
+        try:
+            t = target.trace(*args, **kwargs)
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
         closed = t.closed
         if return_shape:
             shapes = t.out_tree.unflatten([ShapeDtypeStruct(a.shape, a.dtype)
@@ -721,6 +741,7 @@ def make_ir(fun: Callable, static_argnums=(), static_argnames=(), *, return_shap
     return make
 
 
+@api_boundary
 def eval_shape(fun: Callable, *args, **kwargs):
     """The output shapes/dtypes of ``fun(*args)`` as ShapeDtypeStructs, without running it."""
     target = jit_function_of(fun) or JitFunction(fun)

@@ -10,7 +10,12 @@ import numpy as np
 
 from xfront import dispatch
 from xfront.core import dtypes
-from xfront.core.errors import XfrontTypeError, XfrontValueError
+from xfront.core.errors import (
+    XfrontTypeError,
+    XfrontValueError,
+    api_boundary,
+    drop_internal_frames,
+)
 from xfront.core.ir import ShapedArray
 from xfront.core.trace import get_aval
 from xfront.interpreters import ad
@@ -67,6 +72,7 @@ def _split_aux(outs, info):
 # Forward mode.
 
 
+@api_boundary
 def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     """Evaluates ``fun(*primals)`` and its directional derivative along ``tangents``.
 
@@ -105,6 +111,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     return (*result, aux) if has_aux else result
 
 
+@api_boundary
 def linearize(fun: Callable, *primals, has_aux: bool = False):
     """Returns ``(fun(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the JVP at
     ``primals`` without re-running ``fun``'s primal computation."""
@@ -118,12 +125,16 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     n = len(out_p)
 
     def f_jvp(*tangents):
-        t_leaves, t_tree = _flatten(tangents)
-        if t_tree != p_tree:
-            raise XfrontTypeError(f"linearize: tangents have structure {t_tree}, expected "
-                                  f"{p_tree}")
-        outs = lin.jvp(t_leaves)[:n]
-        return out_tree.unflatten([ad.instantiate(t) for t in outs])
+        try:
+            t_leaves, t_tree = _flatten(tangents)
+            if t_tree != p_tree:
+                raise XfrontTypeError(f"linearize: tangents have structure {t_tree}, expected "
+                                      f"{p_tree}")
+            outs = lin.jvp(t_leaves)[:n]
+            return out_tree.unflatten([ad.instantiate(t) for t in outs])
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     result = (out_tree.unflatten(out_p), f_jvp)
     return (*result, aux) if has_aux else result
@@ -133,6 +144,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 # Reverse mode.
 
 
+@api_boundary
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Returns ``(fun(*primals), vjp_fun)`` where ``vjp_fun(cotangent)`` returns a tuple of
     cotangents, one per primal (float0 zeros for integer and boolean primals)."""
@@ -148,17 +160,21 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     name = _fun_name(fun)
 
     def vjp_fun(cotangent):
-        ct_leaves, ct_tree = _flatten(cotangent)
-        if ct_tree != out_tree:
-            raise XfrontTypeError(
-                f"vjp of {name}: the cotangent has structure {ct_tree}, but the output has "
-                f"structure {out_tree}")
-        cts = [ad.check_cotangent(c, a, f"vjp of {name}") for c, a in zip(ct_leaves, out_avals)]
-        cts = [ad.Zero(ad.tangent_aval(a)) if isinstance(c, np.ndarray) and c.dtype ==
-               dtypes.float0 else c for c, a in zip(cts, out_avals)]
-        in_cts = lin.transpose(cts + [ad.Zero(ad.tangent_aval(a)) for a in
-                                      lin.out_avals[n:]])
-        return p_tree.unflatten([ad.instantiate(c) for c in in_cts])
+        try:
+            ct_leaves, ct_tree = _flatten(cotangent)
+            if ct_tree != out_tree:
+                raise XfrontTypeError(
+                    f"vjp of {name}: the cotangent has structure {ct_tree}, but the output has "
+                    f"structure {out_tree}")
+            cts = [ad.check_cotangent(c, a, f"vjp of {name}") for c, a in zip(ct_leaves, out_avals)]
+            cts = [ad.Zero(ad.tangent_aval(a)) if isinstance(c, np.ndarray) and c.dtype ==
+                   dtypes.float0 else c for c, a in zip(cts, out_avals)]
+            in_cts = lin.transpose(cts + [ad.Zero(ad.tangent_aval(a)) for a in
+                                          lin.out_avals[n:]])
+            return p_tree.unflatten([ad.instantiate(c) for c in in_cts])
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     result = (out_tree.unflatten(out_p), vjp_fun)
     return (*result, aux) if has_aux else result
@@ -223,19 +239,23 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
 
     @functools.wraps(fun, updated=())
     def value_and_grad_f(*args, **kwargs):
-        nums = _normalize_argnums(argnums, len(args), f"grad({name})")
-        _check_input_dtypes("grad", name, args, nums, holomorphic, allow_int)
-        dyn = [args[i] for i in nums]
-        partial = _with_dyn(fun, args, kwargs, nums)
+        try:
+            nums = _normalize_argnums(argnums, len(args), f"grad({name})")
+            _check_input_dtypes("grad", name, args, nums, holomorphic, allow_int)
+            dyn = [args[i] for i in nums]
+            partial = _with_dyn(fun, args, kwargs, nums)
 
-        if has_aux:
-            ans, vjp_fun, aux = vjp(partial, *dyn, has_aux=True)
-        else:
-            ans, vjp_fun = vjp(partial, *dyn)
-        _check_scalar_output(name, ans, holomorphic)
-        grads = vjp_fun(_ones_like(ans))
-        g = grads[0] if isinstance(argnums, int | np.integer) else tuple(grads)
-        return ((ans, aux), g) if has_aux else (ans, g)
+            if has_aux:
+                ans, vjp_fun, aux = vjp(partial, *dyn, has_aux=True)
+            else:
+                ans, vjp_fun = vjp(partial, *dyn)
+            _check_scalar_output(name, ans, holomorphic)
+            grads = vjp_fun(_ones_like(ans))
+            g = grads[0] if isinstance(argnums, int | np.integer) else tuple(grads)
+            return ((ans, aux), g) if has_aux else (ans, g)
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return value_and_grad_f
 
@@ -278,8 +298,12 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 
     @functools.wraps(fun, updated=())
     def grad_f(*args, **kwargs):
-        out, g = vg(*args, **kwargs)
-        return (g, out[1]) if has_aux else g
+        try:
+            out, g = vg(*args, **kwargs)
+            return (g, out[1]) if has_aux else g
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return grad_f
 
@@ -335,30 +359,34 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac_f(*args, **kwargs):
-        nums = _normalize_argnums(argnums, len(args), f"jacfwd({name})")
-        _check_input_dtypes("jacfwd", name, args, nums, holomorphic, False)
-        dyn = tuple(args[i] for i in nums)
-        d_leaves, d_tree = _flatten(dyn)
-        partial = _with_dyn(fun, args, kwargs, nums)
+        try:
+            nums = _normalize_argnums(argnums, len(args), f"jacfwd({name})")
+            _check_input_dtypes("jacfwd", name, args, nums, holomorphic, False)
+            dyn = tuple(args[i] for i in nums)
+            d_leaves, d_tree = _flatten(dyn)
+            partial = _with_dyn(fun, args, kwargs, nums)
 
-        basis, _ = _std_basis(d_leaves)
+            basis, _ = _std_basis(d_leaves)
 
-        def push(*tangent_leaves):
-            res = jvp(partial, dyn, tuple(d_tree.unflatten(tangent_leaves)), has_aux=has_aux)
-            return (res[1], res[2]) if has_aux else res[1]
+            def push(*tangent_leaves):
+                res = jvp(partial, dyn, tuple(d_tree.unflatten(tangent_leaves)), has_aux=has_aux)
+                return (res[1], res[2]) if has_aux else res[1]
 
-        tans = vmap(push, out_axes=(0, None) if has_aux else 0)(*basis)
-        aux_out = None
-        if has_aux:
-            tans, aux_out = tans
-        t_leaves, out_tree = _flatten(tans)
-        jac = []
-        for t in t_leaves:  # (N, *out.shape) -> per input leaf (*out.shape, *in.shape)
-            parts = _split_rows(t, d_leaves, front=False)
-            jac.append(parts[0] if isinstance(argnums, int | np.integer)
-                       else d_tree.unflatten(parts))
-        result = out_tree.unflatten(jac)
-        return (result, aux_out) if has_aux else result
+            tans = vmap(push, out_axes=(0, None) if has_aux else 0)(*basis)
+            aux_out = None
+            if has_aux:
+                tans, aux_out = tans
+            t_leaves, out_tree = _flatten(tans)
+            jac = []
+            for t in t_leaves:  # (N, *out.shape) -> per input leaf (*out.shape, *in.shape)
+                parts = _split_rows(t, d_leaves, front=False)
+                jac.append(parts[0] if isinstance(argnums, int | np.integer)
+                           else d_tree.unflatten(parts))
+            result = out_tree.unflatten(jac)
+            return (result, aux_out) if has_aux else result
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return jac_f
 
@@ -373,27 +401,31 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac_f(*args, **kwargs):
-        nums = _normalize_argnums(argnums, len(args), f"jacrev({name})")
-        _check_input_dtypes("jacrev", name, args, nums, holomorphic, allow_int)
-        dyn = tuple(args[i] for i in nums)
-        partial = _with_dyn(fun, args, kwargs, nums)
+        try:
+            nums = _normalize_argnums(argnums, len(args), f"jacrev({name})")
+            _check_input_dtypes("jacrev", name, args, nums, holomorphic, allow_int)
+            dyn = tuple(args[i] for i in nums)
+            partial = _with_dyn(fun, args, kwargs, nums)
 
-        res = vjp(partial, *dyn, has_aux=has_aux)
-        out, vjp_fun = res[0], res[1]
-        aux = res[2] if has_aux else None
-        out_leaves, out_tree = _flatten(out)
-        d_leaves, d_tree = _flatten(dyn)
-        basis, _ = _std_basis(out_leaves)
-        cts = vmap(lambda *cs: _flatten(vjp_fun(out_tree.unflatten(cs)))[0])(*basis)
-        # cts: per input leaf, (M, *in.shape) with M the total output size.
-        per_input = [_split_rows(c, out_leaves, front=True) for c in cts]
-        jac = []
-        for i in range(len(out_leaves)):
-            parts = [per_input[j][i] for j in range(len(d_leaves))]
-            jac.append(parts[0] if isinstance(argnums, int | np.integer)
-                       else d_tree.unflatten(parts))
-        result = out_tree.unflatten(jac)
-        return (result, aux) if has_aux else result
+            res = vjp(partial, *dyn, has_aux=has_aux)
+            out, vjp_fun = res[0], res[1]
+            aux = res[2] if has_aux else None
+            out_leaves, out_tree = _flatten(out)
+            d_leaves, d_tree = _flatten(dyn)
+            basis, _ = _std_basis(out_leaves)
+            cts = vmap(lambda *cs: _flatten(vjp_fun(out_tree.unflatten(cs)))[0])(*basis)
+            # cts: per input leaf, (M, *in.shape) with M the total output size.
+            per_input = [_split_rows(c, out_leaves, front=True) for c in cts]
+            jac = []
+            for i in range(len(out_leaves)):
+                parts = [per_input[j][i] for j in range(len(d_leaves))]
+                jac.append(parts[0] if isinstance(argnums, int | np.integer)
+                           else d_tree.unflatten(parts))
+            result = out_tree.unflatten(jac)
+            return (result, aux) if has_aux else result
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return jac_f
 
@@ -408,6 +440,7 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
                   has_aux=has_aux, holomorphic=holomorphic)
 
 
+@api_boundary
 def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     """The transpose of a linear function: ``primals`` give the input types (arrays or
     ShapeDtypeStructs); the returned function maps output cotangents to a tuple of input
@@ -434,13 +467,17 @@ def linear_transpose(fun: Callable, *primals, reduce_axes=()) -> Callable:
     out_avals = [get_aval(o) for o in out_p]
 
     def transposed(*cotangents):
-        ct = cotangents[0] if len(cotangents) == 1 else cotangents
-        ct_leaves, ct_tree = _flatten(ct)
-        if ct_tree != out_tree:
-            raise XfrontTypeError(f"linear_transpose: cotangent structure {ct_tree} does not "
-                                  f"match the output structure {out_tree}")
-        cts = [ad.check_cotangent(c, a, "linear_transpose") for c, a in zip(ct_leaves,
-                                                                             out_avals)]
-        return p_tree.unflatten([xnp.asarray(ad.instantiate(c)) for c in lin.transpose(cts)])
+        try:
+            ct = cotangents[0] if len(cotangents) == 1 else cotangents
+            ct_leaves, ct_tree = _flatten(ct)
+            if ct_tree != out_tree:
+                raise XfrontTypeError(f"linear_transpose: cotangent structure {ct_tree} does not "
+                                      f"match the output structure {out_tree}")
+            cts = [ad.check_cotangent(c, a, "linear_transpose") for c, a in zip(ct_leaves,
+                                                                                 out_avals)]
+            return p_tree.unflatten([xnp.asarray(ad.instantiate(c)) for c in lin.transpose(cts)])
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return transposed

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from xfront import dispatch
-from xfront.core.errors import XfrontTypeError, XfrontValueError
+from xfront.core.errors import XfrontTypeError, XfrontValueError, drop_internal_frames
 from xfront.core.trace import get_aval
 from xfront.interpreters import batching
 
@@ -60,63 +60,68 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size: int | 
 
     @functools.wraps(fun, updated=())
     def vmapped(*args, **kwargs):
-        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-            raise XfrontValueError(
-                f"vmap({name}): in_axes has {len(in_axes)} entries but the function was "
-                f"called with {len(args)} positional arguments; in_axes must be an int, None, "
-                "or a tuple with one entry per positional argument")
-        spec_args = in_axes if isinstance(in_axes, tuple) else in_axes
-        axes = _broadcast_prefix(spec_args, args, "in_axes", name)
-        leaves, in_tree = _flatten((args, kwargs))
-        n_pos = len(_flatten(args)[0])
-        axes = axes + [0] * (len(leaves) - n_pos)
-        paths = _paths(args, "args") + _paths(kwargs, "kwargs")
-        dims, sizes = [], []
-        for x, ax, path in zip(leaves, axes, paths):
-            if ax is None:
-                dims.append(None)
-                continue
-            try:
-                nd = get_aval(x).ndim
-            except TypeError:
-                raise XfrontTypeError(
-                    f"vmap({name}): argument {path} of type {type(x).__name__} is not an array; "
-                    "give it in_axes None to pass it through unbatched") from None
-            if not -nd <= ax < nd:
+        try:
+            if isinstance(in_axes, tuple) and len(in_axes) != len(args):
                 raise XfrontValueError(
-                    f"vmap({name}): in_axes={ax} is out of range for argument {path} of rank "
-                    f"{nd} (shape {get_aval(x).shape})")
-            d = ax % nd
-            dims.append(d)
-            sizes.append((path, get_aval(x).shape[d]))
-        size = _axis_size(name, sizes, axis_size)
-        box = []
-
-        def flat(*xs):
-            a, kw = in_tree.unflatten(xs)
-            out = fun(*a, **kw)
-            out_leaves, out_tree = _flatten(out)
-            box.append((out, out_tree))
-            return out_leaves
-
-        outs, out_dims = batching.batch_flat(flat, leaves, dims, size, axis_name, spmd_axis_name)
-        out, out_tree = box[0]
-        want = _broadcast_prefix(out_axes, out, "out_axes", name)
-        results = []
-        for o, d, w, path in zip(outs, out_dims, want, _paths(out, "output")):
-            if w is None:
-                if d is not None:
+                    f"vmap({name}): in_axes has {len(in_axes)} entries but the function was "
+                    f"called with {len(args)} positional arguments; in_axes must be an int, None, "
+                    "or a tuple with one entry per positional argument")
+            spec_args = in_axes if isinstance(in_axes, tuple) else in_axes
+            axes = _broadcast_prefix(spec_args, args, "in_axes", name)
+            leaves, in_tree = _flatten((args, kwargs))
+            n_pos = len(_flatten(args)[0])
+            axes = axes + [0] * (len(leaves) - n_pos)
+            paths = _paths(args, "args") + _paths(kwargs, "kwargs")
+            dims, sizes = [], []
+            for x, ax, path in zip(leaves, axes, paths):
+                if ax is None:
+                    dims.append(None)
+                    continue
+                try:
+                    nd = get_aval(x).ndim
+                except TypeError:
+                    raise XfrontTypeError(
+                        f"vmap({name}): argument {path} of type {type(x).__name__} is not an "
+                        "array; give it in_axes None to pass it through unbatched") from None
+                if not -nd <= ax < nd:
                     raise XfrontValueError(
-                        f"vmap({name}): out_axes is None for {path}, but that output is batched "
-                        "(it depends on a mapped input); use an int out_axes for it")
-                results.append(o)
-                continue
-            nd = get_aval(o).ndim + (1 if d is None else 0)
-            if not -nd <= w < nd:
-                raise XfrontValueError(
-                    f"vmap({name}): out_axes={w} is out of range for {path} of rank {nd}")
-            results.append(batching.matchaxis(o, d, w % nd, size))
-        return out_tree.unflatten(results)
+                        f"vmap({name}): in_axes={ax} is out of range for argument {path} of rank "
+                        f"{nd} (shape {get_aval(x).shape})")
+                d = ax % nd
+                dims.append(d)
+                sizes.append((path, get_aval(x).shape[d]))
+            size = _axis_size(name, sizes, axis_size)
+            box = []
+
+            def flat(*xs):
+                a, kw = in_tree.unflatten(xs)
+                out = fun(*a, **kw)
+                out_leaves, out_tree = _flatten(out)
+                box.append((out, out_tree))
+                return out_leaves
+
+            outs, out_dims = batching.batch_flat(flat, leaves, dims, size, axis_name,
+                                                 spmd_axis_name)
+            out, out_tree = box[0]
+            want = _broadcast_prefix(out_axes, out, "out_axes", name)
+            results = []
+            for o, d, w, path in zip(outs, out_dims, want, _paths(out, "output")):
+                if w is None:
+                    if d is not None:
+                        raise XfrontValueError(
+                            f"vmap({name}): out_axes is None for {path}, but that output is "
+                            "batched (it depends on a mapped input); use an int out_axes for it")
+                    results.append(o)
+                    continue
+                nd = get_aval(o).ndim + (1 if d is None else 0)
+                if not -nd <= w < nd:
+                    raise XfrontValueError(
+                        f"vmap({name}): out_axes={w} is out of range for {path} of rank {nd}")
+                results.append(batching.matchaxis(o, d, w % nd, size))
+            return out_tree.unflatten(results)
+        except Exception as e:
+            drop_internal_frames(e)
+            raise
 
     return vmapped
 

@@ -5,7 +5,10 @@ outside xfront and lowering (the user's file:line). Its traceback keeps only the
 ``Primitive.bind`` drops xfront's internal frames below it, and the public functions
 (``xfront.numpy``, ``xfront.lax``, the methods of arrays and tracers) are *API boundaries*
 (``api_boundary``) that drop the internal frames between the user's call and the raise, so the
-last frame of the traceback is the user's line, eagerly and inside jitted functions
+last frame of the traceback is the user's line, eagerly and inside jitted functions. The
+transformations (the functions ``jit``, ``grad``, ``vmap``... return, ``jvp``, ``vjp``) do the
+same in an ``except`` clause of their own (``drop_internal_frames``, free until something is
+raised), for xfront's errors and for the user's own exceptions raised while tracing
 (``XFRONT_TRACEBACK_FILTERING=off`` keeps every frame).
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import sysconfig
 import types
 
 from xfront.core.ir import SourceInfo
@@ -23,6 +27,9 @@ _LOWERING_DIR = os.path.join(os.path.dirname(_XFRONT_DIR), "lowering")
 _INTERNAL_PREFIXES = (_XFRONT_DIR + os.sep, _LOWERING_DIR + os.sep)
 # Standard-library helpers that sit between user code and ours (functools.partial, contextlib).
 _STDLIB_SKIP = ("functools.py", "contextlib.py")
+# Where the standard library and installed packages live (not the user's code).
+_LIBRARY_PREFIXES = tuple({os.path.join(sysconfig.get_paths()[k], "")
+                           for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 
 _filter_tracebacks = os.environ.get("XFRONT_TRACEBACK_FILTERING", "on").lower() not in (
     "off", "0", "false", "no")
@@ -162,12 +169,41 @@ def user_traceback(tb: types.TracebackType | None) -> types.TracebackType | None
     return out
 
 
+def _raised_by_user(tb: types.TracebackType | None) -> bool:
+    """Whether an exception was raised by the user's code: after xfront's last frame, its
+    traceback goes through a frame outside xfront and outside the installed libraries (a
+    NumPy function failing for xfront is xfront's failure, not the user's)."""
+    user = False
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if _is_internal(filename):
+            user = False
+        elif not filename.startswith(_LIBRARY_PREFIXES):
+            user = True
+        tb = tb.tb_next
+    return user
+
+
+def drop_internal_frames(exc: BaseException) -> None:
+    """At an API boundary, in an ``except`` clause that then re-raises with a bare ``raise``:
+    removes xfront's internal frames from the traceback of ``exc`` when it is an
+    ``XfrontError`` (its message names the user's line) or when it was raised by the user's
+    own code (a function being traced by jit, grad, vmap, scan...), whose line stays last.
+    Other exceptions (raised inside xfront, not by it) keep every frame, as does
+    ``XFRONT_TRACEBACK_FILTERING=off``."""
+    if _filter_tracebacks and isinstance(exc, Exception):
+        tb = exc.__traceback__
+        if isinstance(exc, XfrontError) or _raised_by_user(tb):
+            exc.__traceback__ = user_traceback(tb)
+
+
 def api_boundary(fun):
-    """Wraps a public function so that an ``XfrontError`` raised below it leaves with the
-    internal frames removed from its traceback. The re-raise is a bare ``raise``, which adds
-    no entry for the wrapper itself: seen from the caller, the traceback ends at the user's
-    innermost line (their call, or the line of a function being traced under jit/grad/vmap).
-    Nested boundaries are harmless (each one drops what is internal)."""
+    """Wraps a public function so that an error raised below it leaves with the internal
+    frames removed from its traceback (``drop_internal_frames``). The re-raise is a bare
+    ``raise``, which adds no entry for the wrapper itself: seen from the caller, the traceback
+    ends at the user's innermost line (their call, or the line of a function being traced
+    under jit/grad/vmap). Nested boundaries are harmless (each one drops what is internal).
+    The wrapped function stays reachable as ``__wrapped__`` (see ``unwrap_boundary``)."""
     if getattr(fun, "_xf_boundary", False):
         return fun
 
@@ -175,13 +211,18 @@ def api_boundary(fun):
     def boundary(*args, **kwargs):
         try:
             return fun(*args, **kwargs)
-        except XfrontError as e:
-            if _filter_tracebacks:
-                e.__traceback__ = user_traceback(e.__traceback__)
+        except Exception as e:
+            drop_internal_frames(e)
             raise
 
     boundary._xf_boundary = True
     return boundary
+
+
+def unwrap_boundary(fun):
+    """The function an ``api_boundary`` wraps (``fun`` itself when it is not one): for code
+    that recognizes public functions by identity, e.g. ``lax.add`` as a reducer."""
+    return fun.__wrapped__ if getattr(fun, "_xf_boundary", False) else fun
 
 
 def install_api_boundaries(namespace: dict) -> None:

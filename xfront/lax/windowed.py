@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from xfront.core import dtypes
-from xfront.core.errors import XfrontTypeError, XfrontValueError
+from xfront.core.errors import XfrontTypeError, XfrontValueError, unwrap_boundary
 from xfront.core.ir import ClosedGraph, ShapedArray
 from xfront.core.trace import Primitive, Tracer, eval_graph, get_aval
 from xfront.interpreters import ad, batching
@@ -221,6 +221,7 @@ def _init_of(v, aval: ShapedArray, name: str):
 def _monoid_reducer(computation, init, dt) -> Primitive | None:
     from xfront.lax import elementwise as ew
 
+    computation = unwrap_boundary(computation)  # xfront.lax.add is ew.add behind a boundary
     if isinstance(init, Tracer):
         return None
     try:
