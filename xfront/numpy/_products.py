@@ -12,7 +12,6 @@ from xfront.core.errors import XfrontTypeError, XfrontValueError
 from xfront.core.trace import get_aval
 from xfront.numpy._util import (
     broadcast_shapes,
-    broadcast_to,
     canonical_axis,
     check_arraylike,
     ensure_traced,
@@ -69,14 +68,7 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
         raise XfrontValueError(
             f"matmul: contraction dimension mismatch: a has shape {sa}, b has shape {sb} "
             f"({sa[-1]} != {sb[-2]})")
-    batch = broadcast_shapes(sa[:-2], sb[:-2])
-    nb = len(batch)
-    if sa[:-2] != batch:
-        a = broadcast_to(a, batch + sa[-2:])
-    if sb[:-2] != batch:
-        b = broadcast_to(b, batch + sb[-2:])
-    bdims = tuple(range(nb))
-    out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (bdims, bdims)), precision, pet)
+    out = _batched_matmul(a, b, sa, sb, precision, pet)
     shape = get_aval(out).shape
     if a_vec and b_vec:
         out = lax.reshape(out, shape[:-2])
@@ -85,6 +77,36 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     elif b_vec:
         out = lax.reshape(out, shape[:-1])
     return _finish(out, dt, preferred_element_type)
+
+
+def _batched_matmul(a, b, sa, sb, precision, pet):
+    """``a @ b`` for operands of rank >= 2 whose leading dimensions broadcast. A leading
+    dimension that only one operand has (or that is 1 in the other) is not broadcast: it stays a
+    free dimension of that operand in one dot_general, as in JAX, so ``(B, T, d) @ (d, f)`` is a
+    single ``(B*T, d) x (d, f)`` product and its weight gradient needs no batch reduction."""
+    batch = broadcast_shapes(sa[:-2], sb[:-2])
+    nb = len(batch)
+    pa = (1,) * (nb - len(sa) + 2) + sa[:-2]
+    pb = (1,) * (nb - len(sb) + 2) + sb[:-2]
+    shared = [i for i in range(nb) if pa[i] == pb[i]]
+    keep_a = [i for i in range(nb) if pa[i] == pb[i] or pb[i] == 1]
+    keep_b = [i for i in range(nb) if pa[i] == pb[i] or pa[i] == 1]
+    # Drop the size-1 (or missing) dimensions the other operand broadcasts over.
+    new_a = tuple(pa[i] for i in keep_a) + sa[-2:]
+    new_b = tuple(pb[i] for i in keep_b) + sb[-2:]
+    if new_a != sa:
+        a = lax.reshape(a, new_a)
+    if new_b != sb:
+        b = lax.reshape(b, new_b)
+    ka, kb = len(keep_a), len(keep_b)
+    dims = (((ka + 1,), (kb,)),
+            (tuple(keep_a.index(i) for i in shared), tuple(keep_b.index(i) for i in shared)))
+    out = lax.dot_general(a, b, dims, precision, pet)
+    # dot_general's order: shared batch, a's free (its own batch dims, then rows), b's free.
+    labels = (shared + [i for i in keep_a if i not in shared] + ["m"]
+              + [i for i in keep_b if i not in shared] + ["n"])
+    perm = tuple(labels.index(i) for i in [*range(nb), "m", "n"])
+    return out if perm == tuple(range(len(perm))) else lax.transpose(out, perm)
 
 
 def dot(a, b, *, precision=None, preferred_element_type=None):
