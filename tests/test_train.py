@@ -385,10 +385,6 @@ def test_resume_refuses_different_data_settings(tmp_path, capsys):
     assert "[data] differs from the checkpoint's" in line and "step 4" in line
 
 
-@pytest.mark.xfail(strict=True, reason="cli.run restores the checkpoint into the new model's "
-                   "parameter tree before comparing the saved [model] section, so a model of "
-                   "another shape fails in checkpoint.restore (CheckpointError, exit 1) "
-                   "instead of the '[model] differs' ConfigError (exit 2)")
 def test_resume_refuses_a_different_model_shape(tmp_path, capsys):
     argv = ["--config", CONFIG, "--output-dir", str(tmp_path), "--steps", "4", "--no-progress"]
     assert cli.main(argv) == 0
@@ -598,7 +594,7 @@ def test_bundled_text():
 
 
 # ----------------------------------------------------------------------------------------------
-# Metrics bookkeeping across an interruption (parameters match; known record discrepancies)
+# Metrics bookkeeping across an interruption: parameters and records match an uninterrupted run
 
 _SHORT = ("train.steps=20", "train.log_every=5", "train.eval_every=10")
 
@@ -634,9 +630,6 @@ def test_interrupt_mid_log_window_resumes_to_same_parameters(tmp_path):
         [(r["step"], r["split"]) for r in straight.history]
 
 
-@pytest.mark.xfail(strict=True, reason="the train losses of steps after the last record are "
-                   "lost at Ctrl-C (cli.run's `pending`), so the resumed run's record for the "
-                   "window that straddles the interruption averages fewer steps")
 def test_interrupt_mid_log_window_same_train_records(tmp_path):
     straight = _run(tmp_path / "straight", *_SHORT)
     resumed = _interrupted_then_resumed(tmp_path / "run", at=7)
@@ -644,9 +637,6 @@ def test_interrupt_mid_log_window_same_train_records(tmp_path):
                                [r["loss"] for r in straight.history], rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="a Ctrl-C between bar.update and the evaluation of an "
-                   "eval_every step saves that step's checkpoint; --resume starts after it and "
-                   "never evaluates it, so its test record is missing")
 def test_interrupt_before_evaluation_keeps_test_record(tmp_path, monkeypatch):
     straight = _run(tmp_path / "straight", *_SHORT)
     resumed = _interrupted_then_resumed(tmp_path / "run", at=10, monkeypatch=monkeypatch)
@@ -655,8 +645,6 @@ def test_interrupt_before_evaluation_keeps_test_record(tmp_path, monkeypatch):
         [(r["step"], r["split"]) for r in straight.history]
 
 
-@pytest.mark.xfail(strict=True, reason="--resume of a finished run re-evaluates the last step "
-                   "and appends a second test record for it to metrics.jsonl")
 def test_resume_of_finished_run_adds_no_duplicate_record(tmp_path):
     first = _run(tmp_path, *_SHORT)
     again = _run(tmp_path, *_SHORT, resume=True)

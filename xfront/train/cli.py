@@ -323,18 +323,32 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
     # Checkpoints: resume, or refuse to mix with an older run's.
     start, ckpt_path, meta_config = 0, None, config_to_dict(cfg)
     existing = checkpoint.all_steps(ckpt_dir) if os.path.isdir(ckpt_dir) else []
-    if resume and existing:
-        start, state, meta = checkpoint.restore(
-            ckpt_dir, target={"params": params, "opt_state": opt_state},
-            shardings=restore_shardings)
-        params, opt_state = state["params"], state["opt_state"]
+    resumed_meta: dict = {}
+
+    def check_saved_config(step: int, meta: dict) -> None:
         saved = meta.get("config", {})
         for section in ("model", "data"):
             if saved.get(section, meta_config[section]) != meta_config[section]:
                 raise cfg.error(
-                    f"[{section}] differs from the checkpoint's ({ckpt_dir}, step {start}): "
+                    f"[{section}] differs from the checkpoint's ({ckpt_dir}, step {step}): "
                     f"{saved[section]} there, {meta_config[section]} here; use another "
                     "checkpoint directory or the same settings")
+
+    if resume and existing:
+        try:
+            start, state, resumed_meta = checkpoint.restore(
+                ckpt_dir, target={"params": params, "opt_state": opt_state},
+                shardings=restore_shardings)
+        except checkpoint.CorruptCheckpointError:
+            raise
+        except checkpoint.CheckpointError:
+            # A model of another shape does not fit the saved tree: name the setting that
+            # changed rather than the tree path where the shapes first differ.
+            saved_step, _, saved_meta = checkpoint.restore(ckpt_dir)
+            check_saved_config(saved_step, saved_meta)
+            raise
+        check_saved_config(start, resumed_meta)
+        params, opt_state = state["params"], state["opt_state"]
         ckpt_path = os.path.join(ckpt_dir, f"step_{start}")
         say(f"resuming from {ckpt_path}")
     elif resume:
@@ -363,13 +377,18 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
                     for b in data.eval_batches(t.batch_size)]
     last_saved = start if ckpt_path else -1
 
-    def save(step: int) -> str:
+    def save(step: int, eval_pending: bool = False) -> str:
         nonlocal last_saved, ckpt_path
-        if step != last_saved:
+        if step != last_saved or eval_pending:
+            # The metrics of the steps since the last train record, and whether this step's
+            # evaluation is still owed, travel with the checkpoint: a resumed run writes the
+            # records an uninterrupted one would.
+            window = [{k: float(v) for k, v in rec.items()} for rec in xf.device_get(pending)]
             ckpt_path = checkpoint.save(
                 ckpt_dir, step, {"params": params, "opt_state": opt_state},
                 keep=cfg.checkpoint.keep, overwrite=True,
-                metadata={"config": meta_config, "model": model.describe()})
+                metadata={"config": meta_config, "model": model.describe(),
+                          "pending_train_metrics": window, "eval_pending": eval_pending})
             last_saved = step
         return ckpt_path
 
@@ -385,9 +404,19 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
         record(rec)
         return rec
 
+    def is_eval_step(step: int) -> bool:
+        return bool(t.eval_every and step % t.eval_every == 0) or step == t.steps
+
+    def test_record(step: int) -> dict | None:
+        return next((r for r in reversed(history)
+                     if r.get("step") == step and r.get("split") == "test"), None)
+
     bar = ProgressBar(t.steps, start, enabled=progress and lead)
     final = None
-    done, pending = start, []
+    done = start
+    pending = list(resumed_meta.get("pending_train_metrics", []))
+    if resumed_meta.get("eval_pending") and test_record(start) is None:
+        final = evaluate(start)  # interrupted between the step and its evaluation
     t_start = t_log = time.perf_counter()
     try:
         for step in range(start, t.steps):
@@ -408,7 +437,7 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
                         "learning_rate": lr_fn(done - 1), "time": now - t_start})
                 pending, t_log = [], now
             bar.update(done, loss)
-            if (t.eval_every and done % t.eval_every == 0) or done == t.steps:
+            if is_eval_step(done):
                 final = evaluate(done)
             if cfg.checkpoint.every and done % cfg.checkpoint.every == 0:
                 save(done)
@@ -416,14 +445,15 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
                 on_step(done)
     except KeyboardInterrupt:
         bar.close()
-        path = save(done) if done > 0 else None
+        owed = is_eval_step(done) and done > start and test_record(done) is None
+        path = save(done, eval_pending=owed) if done > 0 else None
         if lead and history:
             _plot(history, plot_path, say)
         raise TrainingInterrupted(done, path) from None
     bar.close()
 
     if final is None:  # resumed at (or past) the last step: nothing trained
-        final = evaluate(done)
+        final = test_record(done) or evaluate(done)
     path = save(done)
     plotted = _plot(history, plot_path, say) if lead else None
     elapsed = time.perf_counter() - t_start
