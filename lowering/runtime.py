@@ -1128,7 +1128,10 @@ class SpmdExecutable:
         self.xla = xla_exe
         self.devices = tuple(devices)
         shardings = xla_exe.get_output_shardings()
-        self.out_tilings = [tiling_of(s, a.ndim) for s, a in zip(shardings, out_avals)]
+        if shardings is None:  # one partition: XLA reports no shardings; all on that device
+            self.out_tilings = [((1,) * a.ndim, (0,), 1) for a in out_avals]
+        else:
+            self.out_tilings = [tiling_of(s, a.ndim) for s, a in zip(shardings, out_avals)]
         self.execute_raw = xla_exe.execute_sharded
         text = self.hlo_text()
         self.has_collectives = any(k in text for k in (

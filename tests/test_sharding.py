@@ -741,3 +741,19 @@ def test_jaxlib_version_is_the_release():
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", runtime.jaxlib_version)
     assert runtime.xla_client_api_version == xla_client._version
     assert isinstance(runtime.xla_client_api_version, int)
+
+
+def test_jit_with_shardings_on_a_one_device_mesh():
+    # One partition: XLA reports no output shardings; results live on the mesh's device.
+    dev = xf.devices()[3]
+    mesh = xf.make_mesh((1,), ("data",), devices=[dev])
+    rep, split = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
+    x = np.arange(4, dtype=np.float32)
+    y, t = xf.jit(lambda x: (x * 2, x.sum()), in_shardings=(split,),
+                  out_shardings=(split, rep))(x)
+    np.testing.assert_array_equal(y, x * 2)
+    assert float(t) == 6.0 and t.shape == ()
+    assert y.devices() == {dev} and t.devices() == {dev}
+    assert y.sharding == split
+    g = xf.jit(xf.grad(lambda x: (x ** 2).sum()), in_shardings=(split,), out_shardings=split)(x)
+    np.testing.assert_array_equal(g, 2 * x)

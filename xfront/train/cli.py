@@ -295,8 +295,7 @@ def run(cfg: Config, *, resume: bool = False, overwrite: bool = False, progress:
     model = build_model(cfg, data)
     optimizer, lr_fn = build_optimizer(cfg)
 
-    # A one-device mesh runs unsharded: xfront cannot compile an SPMD program for one device
-    # yet (lowering/runtime.py SpmdExecutable: no output shardings when num_partitions == 1).
+    # A one-device mesh runs as a plain jit on that device: there is nothing to partition.
     sharded = mesh.size > 1
     replicated = NamedSharding(mesh, P())
     batch_sharding = NamedSharding(mesh, P("data")) if sharded else mesh.flat_devices[0]

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -140,7 +141,7 @@ _FONT = {
     "e": ["###", "#.#", "###", "#..", "###"], "i": [".#.", "...", ".#.", ".#.", ".#."],
     "l": ["#..", "#..", "#..", "#..", "###"], "n": ["...", "##.", "#.#", "#.#", "#.#"],
     "o": ["...", "###", "#.#", "#.#", "###"], "p": ["###", "#.#", "###", "#..", "#.."],
-    "r": ["...", "###", "#..", "#..", "#.."], "s": ["###", "#..", "###", "..#", "###"],
+    "r": ["...", "###", "#..", "#..", "#.."], "s": [".##", "#..", ".#.", "..#", "##."],
     "t": ["#..", "###", "#..", "#..", "###"], "u": ["...", "#.#", "#.#", "#.#", "###"],
     "y": ["#.#", "#.#", "###", "..#", "###"], "x": ["...", "#.#", ".#.", "#.#", "#.#"],
     "b": ["#..", "#..", "###", "#.#", "###"], "d": ["..#", "..#", "###", "#.#", "###"],
@@ -238,7 +239,7 @@ def _plot_builtin(records: list[dict], path: str, title: str) -> None:
             label = str(int(v))
             canvas.text(x - canvas.text_width(label) // 2, bottom + 8, label)
         canvas.text((left + right) // 2 - canvas.text_width("step") // 2, bottom + 26, "step")
-        legend_y = top + 8
+        legend_x = left
         for split, color, sx, sy in series:
             if not sx:
                 continue
@@ -248,9 +249,9 @@ def _plot_builtin(records: list[dict], path: str, title: str) -> None:
             if split == "test" or len(pts) == 1:
                 for a, b in pts:
                     canvas.rect(a - 2, b - 2, a + 2, b + 2, color)
-            canvas.rect(right - 80, legend_y, right - 68, legend_y + 8, color)
-            canvas.text(right - 62, legend_y - 1, split)
-            legend_y += 16
+            canvas.rect(legend_x, bottom + 27, legend_x + 12, bottom + 35, color)
+            canvas.text(legend_x + 18, bottom + 26, split)
+            legend_x += 80
     write_png(path, canvas.pixels)
 
 
@@ -290,7 +291,7 @@ class ProgressBar:
         self.total, self.step, self.enabled = total, initial, enabled
         self.stream = stream or sys.stderr
         self.loss = None
-        self._t0, self._s0 = time.perf_counter(), initial
+        self._window = collections.deque(maxlen=50)  # (time, step): the rate's window
         self._last_draw = 0.0
         self._next_line = initial
         self._tqdm = None
@@ -307,13 +308,17 @@ class ProgressBar:
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def rate(self) -> float:
-        dt = time.perf_counter() - self._t0
-        return (self.step - self._s0) / dt if dt > 0 else 0.0
+        """Steps per second over the last updates (the first step, compiling, is left out)."""
+        if len(self._window) < 2:
+            return 0.0
+        (t0, s0), (t1, s1) = self._window[0], self._window[-1]
+        return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
     def update(self, step: int, loss: float | None = None) -> None:
         """Moves the bar to ``step`` (and shows ``loss`` if given)."""
         if loss is not None:
             self.loss = loss
+        self._window.append((time.perf_counter(), step))
         if not self.enabled:
             self.step = step
             return
