@@ -31,8 +31,9 @@ import numpy as np
 from xfront import lax
 from xfront.core import dtypes
 from xfront.core.errors import XfrontTypeError, XfrontValueError
-from xfront.core.trace import get_aval, lift
-from xfront.numpy._util import check_arraylike, ensure_traced, promote_dtypes
+from xfront.core.trace import get_aval
+from xfront.numpy._util import as_traced as _traced
+from xfront.numpy._util import check_arraylike, promote_dtypes
 
 __all__ = [
     "einsum",
@@ -41,14 +42,6 @@ __all__ = [
 
 _LETTERS = string.ascii_letters
 _OPTIMAL_LIMIT = 8
-
-
-def _traced(x):
-    """``ensure_traced``, plus NumPy arrays as arrays of the current trace: results are
-    xfront arrays even where a function hands back its (unchanged) input."""
-    if isinstance(x, np.ndarray):
-        return lift(x)
-    return ensure_traced(x)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ which transpose to pads under reverse mode.
 from __future__ import annotations
 
 import builtins
-import operator
 import re
 
 import numpy as np
@@ -24,18 +23,19 @@ from xfront import lax
 from xfront.array import Array
 from xfront.core import dtypes
 from xfront.core.errors import XfrontIndexError, XfrontTypeError, XfrontValueError
-from xfront.core.trace import Tracer, concretization_error, get_aval, lift
+from xfront.core.trace import Tracer, concretization_error, get_aval
 from xfront.lax.elementwise import _convert_element_type
+from xfront.numpy._util import as_traced as _traced
 from xfront.numpy._util import (
     broadcast_shapes,
     broadcast_to,
     canonical_axes,
     canonical_axis,
     check_arraylike,
-    ensure_traced,
     is_arraylike,
     promote_dtypes,
 )
+from xfront.numpy._util import static_int as _static_int
 
 __all__ = [
     "append",
@@ -70,14 +70,6 @@ __all__ = [
 ]
 
 
-def _traced(x):
-    """``ensure_traced``, plus NumPy arrays as arrays of the current trace: results are
-    xfront arrays even where a function hands back its (unchanged) input."""
-    if isinstance(x, np.ndarray):
-        return lift(x)
-    return ensure_traced(x)
-
-
 # ----------------------------------------------------------------------------------------------
 # Helpers.
 
@@ -96,15 +88,6 @@ def _arr_or_list(name: str, x):
 
         return asarray(x)
     return _arr(name, x)
-
-
-def _static_int(x, name: str, what: str) -> int:
-    if isinstance(x, Tracer):
-        raise concretization_error(x, f"{name}: {what}")
-    try:
-        return operator.index(x)
-    except TypeError:
-        raise XfrontTypeError(f"{name}: {what} must be an int, got {x!r}") from None
 
 
 def _concrete(x, name: str, what: str) -> np.ndarray:

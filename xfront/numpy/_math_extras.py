@@ -21,22 +21,23 @@ from xfront import lax
 from xfront.array import Array
 from xfront.core import dtypes
 from xfront.core.errors import XfrontTypeError, XfrontValueError
-from xfront.core.trace import Tracer, concretization_error, get_aval, lift
+from xfront.core.trace import Tracer, concretization_error, get_aval
 from xfront.custom_derivatives import custom_jvp
 from xfront.lax.elementwise import _convert_element_type
+from xfront.numpy._util import as_traced as _traced
 from xfront.numpy._util import (
     broadcast_shapes,
     broadcast_to,
     canonical_axes,
     canonical_axis,
     check_arraylike,
-    ensure_traced,
     promote_args,
     promote_args_inexact,
     promote_dtypes,
     promote_dtypes_inexact,
     promote_shapes,
 )
+from xfront.numpy._util import static_int as _static_int
 
 __all__ = [
     "ComplexWarning",
@@ -101,14 +102,6 @@ __all__ = [
 ]
 
 
-def _traced(x):
-    """``ensure_traced``, plus NumPy arrays as arrays of the current trace: results are
-    xfront arrays even where a function hands back its (unchanged) input."""
-    if isinstance(x, np.ndarray):
-        return lift(x)
-    return ensure_traced(x)
-
-
 def _arr(name, x):
     check_arraylike(name, x)
     return _traced(x)
@@ -122,15 +115,6 @@ def _const(x, value):
     """``value`` as a scalar of ``x``'s dtype (weak when ``x`` is)."""
     aval = get_aval(x)
     return _traced(_convert_element_type(value, aval.dtype, aval.weak_type))
-
-
-def _static_int(x, name: str, what: str) -> int:
-    if isinstance(x, Tracer):
-        raise concretization_error(x, f"{name}: {what}")
-    try:
-        return operator.index(x)
-    except TypeError:
-        raise XfrontTypeError(f"{name}: {what} must be an int, got {x!r}") from None
 
 
 def _ufuncs():

@@ -5,13 +5,12 @@ clip, flip and friends."""
 from __future__ import annotations
 
 import builtins
-import operator
 
 import numpy as np
 
 from xfront import lax
 from xfront.core.errors import XfrontTypeError, XfrontValueError
-from xfront.core.trace import Tracer, concretization_error, get_aval
+from xfront.core.trace import Tracer, get_aval
 from xfront.numpy._util import (
     broadcast_shapes as _broadcast_shapes,
 )
@@ -25,6 +24,7 @@ from xfront.numpy._util import (
     ensure_traced,
     promote_dtypes,
 )
+from xfront.numpy._util import static_int as _static_int
 
 __all__ = [
     "array_split",
@@ -86,15 +86,6 @@ def size(a, axis=None) -> int:
     if axis is None:
         return int(np.prod(s, dtype=np.int64))
     return s[axis]
-
-
-def _static_int(x, name, what):
-    if isinstance(x, Tracer):
-        raise concretization_error(x, f"{name}: {what}")
-    try:
-        return operator.index(x)
-    except TypeError:
-        raise XfrontTypeError(f"{name}: {what} must be an int, got {x!r}") from None
 
 
 def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from xfront import lax
@@ -9,7 +11,7 @@ from xfront.array import Array
 from xfront.core import dtypes
 from xfront.core.errors import XfrontTypeError, XfrontValueError
 from xfront.core.ir import Literal
-from xfront.core.trace import Tracer, get_aval, lift
+from xfront.core.trace import Tracer, concretization_error, get_aval, lift
 from xfront.lax.elementwise import _convert_element_type
 from xfront.promotion_checks import check_dtype_promotion, check_rank_promotion
 
@@ -36,6 +38,24 @@ def check_arraylike(name: str, *args) -> None:
 def ensure_traced(x):
     """Host scalars and Literals as values of the current trace (an Array when eager)."""
     return lift(x) if type(x) is Literal or isinstance(x, _scalar_types) else x
+
+
+def as_traced(x):
+    """``ensure_traced``, plus NumPy arrays as arrays of the current trace: results are
+    xfront arrays even where a function hands back its (unchanged) input."""
+    if isinstance(x, np.ndarray):
+        return lift(x)
+    return ensure_traced(x)
+
+
+def static_int(x, name: str, what: str) -> int:
+    """``x`` as a Python int; a traced value gets the concretization error naming ``what``."""
+    if isinstance(x, Tracer):
+        raise concretization_error(x, f"{name}: {what}")
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise XfrontTypeError(f"{name}: {what} must be an int, got {x!r}") from None
 
 
 def promote_dtypes(*args):

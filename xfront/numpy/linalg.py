@@ -31,6 +31,7 @@ from xfront.core.trace import Tracer, concretization_error, get_aval
 from xfront.custom_derivatives import custom_jvp
 from xfront.lax import linalg as lax_linalg
 from xfront.numpy._util import check_arraylike, promote_dtypes_inexact
+from xfront.numpy._util import static_int as _static_int
 
 __all__ = [
     "EigResult",
@@ -139,15 +140,6 @@ def _H(x):
 
 def _shape_dtype(x):
     return get_aval(x).dtype
-
-
-def _static_int(x, name: str, what: str) -> int:
-    if isinstance(x, Tracer):
-        raise concretization_error(x, f"{name}: {what}")
-    try:
-        return operator.index(x)
-    except TypeError:
-        raise XfrontTypeError(f"{name}: {what} must be an integer, got {x!r}") from None
 
 
 def _eye_like(a):
